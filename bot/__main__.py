@@ -1,0 +1,190 @@
+"""Command line: run, chat, ask, ingest, db upgrade.
+
+`python -m bot` with no command runs the Telegram bot when a token is
+configured, and the terminal chat otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TextIO, TypeVar
+
+from tqdm import tqdm
+
+from bot import messages
+from bot.answering import Answer, EmptyQuestion
+from bot.config import Settings
+from bot.corpus import list_files
+from bot.service import QAService
+from bot.storage import Database, DatabaseError, SyncReport
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
+log = logging.getLogger("bot")
+
+
+def _progress(items: Iterable[T], *, total: int, desc: str) -> Iterable[T]:
+    """A progress bar on a terminal when there are many items; silent otherwise."""
+    return tqdm(items, total=total, desc=desc, unit="file", disable=None if total >= 10 else True, file=sys.stderr)
+
+
+def report_sync(report: SyncReport | None, stream: TextIO = sys.stderr) -> None:
+    if report is None:
+        return
+    for name, reason in report.errors:
+        print(f"skipped {name}: {reason}", file=stream)
+    for name in report.duplicates:
+        print(f"skipped {name}: the same text is already stored", file=stream)
+
+
+def open_service(settings: Settings, corpus: Path | None = None) -> QAService:
+    """The configured database synced with the corpus folder, or a throwaway one holding `corpus` alone."""
+    database = Database.in_memory() if corpus is not None else Database(settings.resolved_database_url)
+    service = QAService(database, threshold=settings.decline_threshold, top_k=settings.top_k)
+    folder = corpus if corpus is not None else settings.corpus_dir
+    files = list_files(folder)
+    report = service.start(folder, progress=lambda paths: _progress(paths, total=len(files), desc="Reading corpus"))
+    report_sync(report)
+    return service
+
+
+def print_answer(answer: Answer, service: QAService, top: int, out: TextIO) -> None:
+    """The best quote and its source; with --top K, up to K quotes that each clear the threshold."""
+    sources = len(service.knowledge.documents)
+    shown = [p for p in answer.passages[:top] if p.score >= service.threshold] if answer.answered else []
+    if shown:
+        out.write("\n\n".join(messages.html_to_text(messages.passage_html(p)) for p in shown) + "\n")
+    else:
+        out.write(messages.html_to_text(messages.answer_html(answer, sources=sources)) + "\n")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    top = args.top or (settings.top_k if args.json or args.question is None else 1)
+    if args.question is not None and not args.question.strip():
+        print(messages.html_to_text(messages.empty_question()), file=sys.stderr)
+        return EXIT_USAGE
+    service = open_service(settings, args.corpus)
+    if args.question is not None:
+        answer = service.answer(args.question, top)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            print_answer(answer, service, top, sys.stdout)
+        return EXIT_OK
+    for line in sys.stdin:
+        question = line.rstrip("\n")
+        try:
+            record = service.answer(question, top).to_dict()
+        except EmptyQuestion:
+            record = {"question": question, "answered": False, "passages": [], "error": "empty question"}
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_chat(settings: Settings, corpus: Path | None = None) -> int:
+    service = open_service(settings, corpus)
+    print(messages.chat_banner(len(service.knowledge.documents), token_configured=settings.has_token))
+    while True:
+        try:
+            question = input("\nyou> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return EXIT_OK
+        if not question.strip():
+            return EXIT_OK
+        answer = service.answer(question)
+        print("bot> " + messages.html_to_text(messages.answer_html(answer, sources=len(service.knowledge.documents))))
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    paths: list[Path] = []
+    for raw in args.paths:
+        path = Path(raw)
+        if path.is_dir():
+            paths.extend(list_files(path))
+        elif path.exists():
+            paths.append(path)
+        else:
+            print(f"skipped {raw}: no such file or folder", file=sys.stderr)
+    service = QAService(Database(settings.resolved_database_url), threshold=settings.decline_threshold)
+    service.database.migrate()
+    report = service.store.add_files(
+        paths, added_by="cli", progress=lambda items: _progress(items, total=len(paths), desc="Ingesting")
+    )
+    report_sync(report)
+    print(
+        f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+        f"duplicates {len(report.duplicates)}, failed {len(report.errors)}"
+    )
+    return EXIT_ERROR if report.errors or len(paths) < len(args.paths) else EXIT_OK
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    Database(settings.resolved_database_url).migrate()
+    print("database is up to date")
+    return EXIT_OK
+
+
+def cmd_run(settings: Settings) -> int:
+    if not settings.has_token:
+        print("No TELEGRAM_BOT_TOKEN is set; starting the terminal chat instead.", file=sys.stderr)
+        return cmd_chat(settings)
+    from bot.telegram.app import run_bot
+
+    run_bot(settings)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="eventbot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Telegram bot (the terminal chat when no token is set)")
+    chat = sub.add_parser("chat", help="ask questions in the terminal")
+    chat.add_argument("--corpus", type=Path, help="answer from the documents in this folder alone")
+    ask = sub.add_parser("ask", help="answer one question, or one per line from standard input as JSON Lines")
+    ask.add_argument("question", nargs="?", help="the question; omit it to read questions from standard input")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--top", type=int, metavar="K", help="how many passages to return")
+    ask.add_argument("--corpus", type=Path, metavar="DIR", help="answer from the documents in DIR alone, in memory")
+    ingest = sub.add_parser("ingest", help="add or update documents from .txt/.md files or folders")
+    ingest.add_argument("paths", nargs="+")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper() if args.command == "run" or args.command is None else "WARNING",
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if getattr(args, "top", None) is not None and args.top < 1:
+        print("--top must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    corpus = getattr(args, "corpus", None)
+    if corpus is not None and not corpus.is_dir():
+        print(f"--corpus {corpus}: no such folder", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "ask":
+            return cmd_ask(args, settings)
+        if args.command == "chat":
+            return cmd_chat(settings, corpus)
+        if args.command == "ingest":
+            return cmd_ingest(args, settings)
+        if args.command == "db":
+            return cmd_db(args, settings)
+        return cmd_run(settings)
+    except DatabaseError as error:
+        print(f"Database error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Settings, read once at the entry point from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    corpus_dir: Path = Path("corpus")
+
+    decline_threshold: float = Field(default=0.2, ge=0.0, le=1.0)
+    top_k: int = Field(default=3, ge=1, le=20)
+    max_question_chars: int = Field(default=500, ge=10)
+    flood_limit: int = Field(default=6, ge=1)
+    flood_window_seconds: float = Field(default=30.0, gt=0)
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+        return value
+
+    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured database, or a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'eventbot.sqlite3').resolve()}"
+
+    @property
+    def has_token(self) -> bool:
+        return self.telegram_bot_token is not None

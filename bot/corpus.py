@@ -1,0 +1,144 @@
+"""Reading documents (corpus files, uploads, pasted text) into records.
+
+A document may start with a metadata header between two `---` lines:
+
+    ---
+    title: Kyrgyz special forces storm Atambayev's mansion again
+    publisher: RT
+    date: 2019-08-08
+    url: https://example.org/story   (optional)
+    ---
+    The article text...
+
+Every key is optional. Without a title the file name is the title. A body that
+starts with the token `date YYYY-MM-DD` (as some scraped files do) has that
+token taken as the date rather than as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = (".txt", ".md")
+HEADER_KEYS = ("title", "publisher", "date", "url")
+_DATE_TOKEN = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*")
+_HEADER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+class DocumentError(ValueError):
+    """A document that cannot be read; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A parsed document, ready to be stored and chunked."""
+
+    title: str
+    text: str
+    publisher: str | None = None
+    date: dt.date | None = None
+    url: str | None = None
+    source: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text)
+
+
+def content_hash(text: str) -> str:
+    """Identity of a document's text: the same words are the same document, whatever the metadata."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+
+
+def _parse_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise DocumentError(f"the date {value.strip()!r} is not a date like 2019-08-07") from exc
+
+
+def _parse_header(block: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for line in block.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if not sep or key not in HEADER_KEYS:
+            raise DocumentError(
+                f"the header line {line.strip()!r} is not one of {', '.join(k + ':' for k in HEADER_KEYS)}"
+            )
+        fields[key] = value.strip()
+    return fields
+
+
+def title_from_name(name: str) -> str:
+    stem = Path(name).stem
+    words = re.sub(r"[_\-]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else "Untitled document"
+
+
+def parse_text(raw: str, *, name: str, source: str | None = None) -> DocumentRecord:
+    """Parse a document's text (header optional) into a record."""
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    fields: dict[str, str] = {}
+    body = raw
+    match = _HEADER.match(raw)
+    if match:
+        fields = _parse_header(match.group(1))
+        body = raw[match.end():]
+    token = _DATE_TOKEN.match(body)
+    if token:
+        fields.setdefault("date", token.group(1))
+        body = body[token.end():]
+    body = body.strip()
+    if not body:
+        raise DocumentError("it has no text")
+    date = _parse_date(fields["date"]) if fields.get("date") else None
+    url = fields.get("url") or None
+    if url and not re.match(r"https?://\S+\Z", url):
+        raise DocumentError(f"the url {url!r} is not an http(s) address")
+    return DocumentRecord(
+        title=fields.get("title") or title_from_name(name),
+        publisher=fields.get("publisher") or None,
+        date=date,
+        url=url,
+        text=body,
+        source=source if source is not None else name,
+    )
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError("it is not UTF-8 text") from exc
+
+
+def read_file(path: Path, *, source: str | None = None) -> DocumentRecord:
+    """Read one corpus file; raises DocumentError with a reason a person can act on."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise DocumentError(f"only {', '.join(SUPPORTED_SUFFIXES)} files are read")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"it cannot be read ({exc.strerror})") from exc
+    return parse_text(decode(data), name=path.name, source=source or path.name)
+
+
+def list_files(folder: Path) -> list[Path]:
+    """The corpus files in a folder (not recursive, sorted, hidden files and README skipped)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in SUPPORTED_SUFFIXES
+        and not p.name.startswith(".")
+        and p.stem.upper() != "README"
+    )

@@ -1,0 +1,89 @@
+"""The engine, sessions and migrations for whichever database `DATABASE_URL` names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened or used; the message is one line for a person."""
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def redact(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "<unparseable URL>"
+
+
+class Database:
+    """One engine and its session factory; `migrate()` brings the schema to the newest revision."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+            kwargs: dict[str, Any] = {"pool_pre_ping": True}
+            if parsed.get_backend_name() == "sqlite":
+                if parsed.database in (None, "", ":memory:"):
+                    kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+                else:
+                    Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                    kwargs["connect_args"] = {"check_same_thread": False}
+            self.engine: Engine = create_engine(parsed, **kwargs)
+        except (exc.ArgumentError, exc.NoSuchModuleError, ValueError) as error:
+            raise DatabaseError(f"DATABASE_URL {redact(url)!r} is not usable: {error}") from error
+        except ImportError as error:
+            raise DatabaseError(f"DATABASE_URL {redact(url)!r} needs a driver that is not installed: {error}") from error
+        except OSError as error:
+            raise DatabaseError(f"cannot create the folder for {redact(url)!r}: {error}") from error
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _enable_sqlite_foreign_keys)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def in_memory(cls) -> Database:
+        return cls("sqlite://")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work: committed on success, rolled back on any error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def migrate(self) -> None:
+        """Apply every Alembic migration not yet applied (idempotent)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except exc.SQLAlchemyError as error:
+            raise DatabaseError(f"cannot open the database {redact(self.url)!r}: {_first_line(error)}") from error
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _first_line(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__

@@ -1,0 +1,71 @@
+import datetime as dt
+
+import pytest
+
+from bot.answering import Answerer, EmptyQuestion
+from bot.knowledge import ChunkRow, DocumentRef, KnowledgeBase
+from bot.service import QAService
+
+DOCS = {
+    1: DocumentRef(1, "Raid report", "Agency", dt.date(2019, 8, 7), None),
+    2: DocumentRef(2, "Second raid", "RT", dt.date(2019, 8, 8), "https://example.org/x"),
+}
+ROWS = [
+    ChunkRow(100, 1, 0, "The health ministry said 36 people were admitted to hospital."),
+    ChunkRow(101, 1, 1, "He has ignored three police summons."),
+    ChunkRow(200, 2, 0, "Armed troops returned to the mansion of the former president."),
+]
+
+
+def make(threshold: float = 0.2) -> Answerer:
+    return Answerer(KnowledgeBase(ROWS, DOCS), threshold=threshold, top_k=3)
+
+
+def test_answer_quotes_the_sentence_with_its_source() -> None:
+    answer = make().answer("How many people were admitted to hospital?")
+    assert answer.answered
+    best = answer.passages[0]
+    assert best.quote == ROWS[0].text and best.chunk_id == 100 and best.document == DOCS[1]
+    assert answer.to_dict()["passages"][0]["document"] == {
+        "id": 1, "title": "Raid report", "publisher": "Agency", "date": "2019-08-07", "url": None,
+    }
+
+
+def test_unrelated_question_is_declined() -> None:
+    answer = make().answer("Who painted the Mona Lisa?")
+    assert not answer.answered and answer.reason == "no_match"
+
+
+def test_weak_match_below_threshold_is_declined_but_candidates_kept() -> None:
+    answer = make(threshold=0.99).answer("Did the troops return?")
+    assert not answer.answered and answer.passages and answer.passages[0].chunk_id == 200
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!"])
+def test_empty_question_is_an_error(question: str) -> None:
+    with pytest.raises(EmptyQuestion):
+        make().answer(question)
+
+
+def test_no_documents_is_its_own_reason() -> None:
+    answer = Answerer(KnowledgeBase([], {}), threshold=0.2).answer("anything?")
+    assert not answer.answered and answer.reason == "no_documents"
+
+
+def test_neighbours_come_from_the_same_document() -> None:
+    knowledge = KnowledgeBase(ROWS, DOCS)
+    assert [r.chunk_id for r in knowledge.neighbours(100)] == [100, 101]
+    assert [r.chunk_id for r in knowledge.neighbours(200)] == [200]
+
+
+def test_seed_corpus_answers_the_hospital_question(seed_service: QAService) -> None:
+    answer = seed_service.answer("How many people were admitted to hospital?")
+    assert answer.answered and "36 people" in answer.passages[0].quote
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who painted the Mona Lisa?", "What is the capital of France?", "How do I bake sourdough bread?"],
+)
+def test_seed_corpus_declines_what_it_cannot_answer(seed_service: QAService, question: str) -> None:
+    assert not seed_service.answer(question).answered

@@ -1,0 +1,112 @@
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from bot.corpus import parse_text
+from bot.service import QAService
+from bot.storage import Database, DatabaseError, DocumentStore
+from bot.storage.documents import AddOutcome
+from bot.storage.models import Base, Chunk, Document
+
+from .conftest import CORPUS
+
+
+def counts(db: Database) -> tuple[int, int]:
+    with db.session() as s:
+        return s.scalar(select(func.count(Document.id))) or 0, s.scalar(select(func.count(Chunk.id))) or 0
+
+
+def test_migrations_create_exactly_the_models_schema(database: Database) -> None:
+    with database.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_migrate_twice_is_harmless(database: Database) -> None:
+    database.migrate()
+    assert counts(database) == (0, 0)
+
+
+def test_sync_is_idempotent(database: Database) -> None:
+    store = DocumentStore(database)
+    first = store.sync_folder(CORPUS)
+    assert len(first.added) == 2 and not first.errors
+    before = counts(database)
+    second = store.sync_folder(CORPUS)
+    assert second.added == [] and second.updated == [] and len(second.unchanged) == 2
+    assert counts(database) == before
+
+
+def test_changed_file_replaces_its_old_version(database: Database, tmp_path: Path) -> None:
+    store = DocumentStore(database)
+    path = tmp_path / "story.txt"
+    path.write_text("---\ntitle: Story\n---\nThe first version. It has two sentences.")
+    store.sync_folder(tmp_path)
+    path.write_text("---\ntitle: Story, corrected\n---\nThe second version. It has three. Really.")
+    report = store.sync_folder(tmp_path)
+    assert report.updated == ["story.txt"]
+    docs = store.documents()
+    assert len(docs) == 1 and docs[0][0].title == "Story, corrected" and docs[0][1] == 3
+    assert [row.text for row in store.active_chunks()] == ["The second version.", "It has three.", "Really."]
+
+
+def test_same_text_under_another_name_is_a_duplicate(database: Database, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Identical text.")
+    (tmp_path / "b.txt").write_text("Identical text.\n")
+    report = DocumentStore(database).sync_folder(tmp_path)
+    assert report.added == ["a.txt"] and report.duplicates == ["b.txt"]
+    assert counts(database)[0] == 1
+
+
+def test_bad_files_are_reported_by_name_and_the_others_ingested(database: Database, tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("A good sentence.")
+    (tmp_path / "empty.txt").write_text("  \n")
+    (tmp_path / "latin.txt").write_bytes(b"caf\xe9")
+    report = DocumentStore(database).sync_folder(tmp_path)
+    assert report.added == ["good.txt"]
+    assert dict(report.errors) == {"empty.txt": "it has no text", "latin.txt": "it is not UTF-8 text"}
+
+
+def test_chunks_keep_offsets_into_their_document(database: Database) -> None:
+    DocumentStore(database).sync_folder(CORPUS)
+    with database.session() as s:
+        for doc in s.scalars(select(Document)):
+            for chunk in doc.chunks:
+                assert doc.text[chunk.start:chunk.end] == chunk.text
+
+
+def test_deactivated_documents_are_not_quoted(database: Database) -> None:
+    service = QAService(database, threshold=0.2)
+    service.start(CORPUS)
+    doc_id = service.answer("How many people were admitted to hospital?").passages[0].document.id
+    assert service.store.set_active(doc_id, False) is not None
+    service.rebuild()
+    answer = service.answer("How many people were admitted to hospital?")
+    assert all(p.document.id != doc_id for p in answer.passages)
+    assert len(service.store.documents()) == 1 and len(service.store.documents(include_inactive=True)) == 2
+    assert service.store.set_active(9999, True) is None
+
+
+def test_add_reports_outcomes(database: Database) -> None:
+    store = DocumentStore(database)
+    record = parse_text("One. Two.", name="x.txt", source="upload:1")
+    assert store.add(record).outcome is AddOutcome.ADDED
+    assert store.add(record).outcome is AddOutcome.UNCHANGED
+    other = parse_text("One. Two.", name="y.txt", source="upload:2")
+    assert store.add(other).outcome is AddOutcome.DUPLICATE
+
+
+def test_sqlite_data_directory_is_created_on_first_use(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'deep' / 'er' / 'bot.sqlite3'}")
+    db.migrate()
+    assert (tmp_path / "deep" / "er" / "bot.sqlite3").exists()
+
+
+@pytest.mark.parametrize("url", ["nonsense://", "postgresql+nodriver://u:secret@127.0.0.1/x", "not a url"])
+def test_broken_database_url_is_one_clear_error(url: str) -> None:
+    with pytest.raises(DatabaseError) as info:
+        Database(url).migrate()
+    assert "secret" not in str(info.value) and "\n" not in str(info.value)
