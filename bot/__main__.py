@@ -135,9 +135,13 @@ def cmd_run(settings: Settings) -> int:
     if not settings.has_token:
         print("No TELEGRAM_BOT_TOKEN is set; starting the terminal chat instead.", file=sys.stderr)
         return cmd_chat(settings)
-    from bot.telegram.app import run_bot
+    from bot.telegram.app import ConfigurationError, run_bot
 
-    run_bot(settings)
+    try:
+        run_bot(settings)
+    except ConfigurationError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
         return value
 
-    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
+    @field_validator("telegram_bot_token", "webhook_secret", "webhook_url", "database_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

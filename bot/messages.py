@@ -11,8 +11,12 @@ import datetime as dt
 import html
 from html.parser import HTMLParser
 
+from collections.abc import Sequence
+
 from bot.answering import Answer, Passage
-from bot.knowledge import DocumentRef
+from bot.knowledge import ChunkRow, DocumentRef
+
+MESSAGE_LIMIT = 4096
 
 EVENT_LINE = (
     "the August 2019 attempt by Kyrgyz security forces to detain former president "
@@ -47,8 +51,25 @@ def source_line(doc: DocumentRef) -> str:
     return f"— <i>{title}</i>" + (f", {details}" if details else "")
 
 
+def quote_html(text: str, limit: int = 3500) -> str:
+    """A blockquote of untrusted text; text longer than `limit` becomes several blockquotes split at spaces."""
+    pieces = _split_plain(text, limit)
+    return "\n".join(f"<blockquote>{esc(piece)}</blockquote>" for piece in pieces)
+
+
+def _split_plain(text: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind(" ", limit // 2, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    pieces.append(text)
+    return [p for p in pieces if p]
+
+
 def passage_html(passage: Passage) -> str:
-    return f"<blockquote>{esc(passage.quote)}</blockquote>\n{source_line(passage.document)}"
+    return f"{quote_html(passage.quote)}\n{source_line(passage.document)}"
 
 
 def answer_html(answer: Answer, *, sources: int) -> str:
@@ -119,3 +140,141 @@ def html_to_text(markup: str) -> str:
     renderer.feed(markup)
     renderer.close()
     return "".join(renderer.parts)
+
+
+def pack(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join complete HTML blocks into as few messages as fit within Telegram's limit, never splitting a block.
+
+    Each block must itself fit (quote_html guarantees that for document text), so no tag is ever cut.
+    """
+    messages_out: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            messages_out.append(current)
+        current = block
+    if current:
+        messages_out.append(current)
+    return messages_out
+
+
+# --- Telegram conversation -------------------------------------------------------------------------------
+
+BUTTON_MORE = "More"
+BUTTON_CONTEXT = "Context"
+BUTTON_UP = "👍"
+BUTTON_DOWN = "👎"
+
+
+def start(first_name: str | None, sources: int) -> str:
+    name = f", {esc(first_name)}" if first_name else ""
+    return (
+        f"Hello{name}! I answer questions about {EVENT_LINE}.\n\n"
+        f"I quote my {sources} news {'source' if sources == 1 else 'sources'} word for word and say where each "
+        "quote comes from. Ask me anything about the event, or tap an example:"
+    )
+
+
+def help_text(max_chars: int) -> str:
+    return (
+        "<b>How to ask</b>\n"
+        "Write a question in plain words, e.g. <i>Who was killed during the raid?</i> "
+        f"(up to {max_chars} characters). In a group, use <code>/ask your question</code>, mention me, "
+        "or reply to one of my messages. In any chat you can also type my @username and a question.\n\n"
+        "<b>What I can answer</b>\n"
+        f"Only what my sources say about {EVENT_LINE}. I quote them word for word and name the source; "
+        "when they disagree I show both.\n\n"
+        "<b>What I can't</b>\n"
+        "Anything my sources don't cover: then I say so rather than guess.\n\n"
+        "Under each answer: <b>More</b> shows further passages, <b>Context</b> the sentences around the quote, "
+        "and 👍/👎 tell us whether it helped.\n\n"
+        "/sources lists my sources."
+    )
+
+
+def sources_list(documents: Sequence[DocumentRef]) -> str:
+    if not documents:
+        return no_documents()
+    lines = ["<b>My sources</b>"]
+    for doc in documents:
+        title = f'<a href="{esc_attr(doc.url)}">{esc(doc.title)}</a>' if doc.url else esc(doc.title)
+        details = ", ".join(part for part in (esc(doc.publisher or ""), format_date(doc.date)) if part)
+        lines.append(f"• {title}" + (f" — {details}" if details else ""))
+    return "\n".join(lines)
+
+
+def greeting(first_name: str | None) -> str:
+    name = f", {esc(first_name)}" if first_name else ""
+    return f"Hi{name}! Ask me anything about {EVENT_LINE}. For example: <i>{esc(EXAMPLE_QUESTIONS[1])}</i>"
+
+
+def thanks() -> str:
+    return "You're welcome! Ask me anything else about the event."
+
+
+def non_text() -> str:
+    return "I can only answer text questions. Please type your question."
+
+
+def too_long(max_chars: int) -> str:
+    return f"That message is too long for me. Please ask a shorter question (up to {max_chars} characters)."
+
+
+def slow_down(seconds: float) -> str:
+    wait = max(1, round(seconds))
+    return f"You're asking faster than I can keep up. Please wait {wait} second{'s' if wait != 1 else ''} and ask again."
+
+
+def group_usage() -> str:
+    return "Write your question after the command, e.g. <code>/ask Who was killed during the raid?</code>"
+
+
+def something_went_wrong() -> str:
+    return "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+def more_passages(passages: Sequence[Passage]) -> list[str]:
+    if not passages:
+        return ["I have no other passages that answer this question."]
+    return pack([passage_html(p) for p in passages])
+
+
+def context_html(rows: Sequence[ChunkRow], chunk_id: int, document: DocumentRef) -> list[str]:
+    """The sentences around a quote, the quote itself in bold, then the source."""
+    sentences = [f"<b>{esc(row.text)}</b>" if row.chunk_id == chunk_id else esc(row.text) for row in rows]
+    body = " ".join(sentences)
+    if len(body) > MESSAGE_LIMIT - 600:
+        body = "<b>" + esc(_split_plain(next(r.text for r in rows if r.chunk_id == chunk_id), 3000)[0]) + "</b>"
+    return [f"<b>Context</b>\n{body}\n{source_line(document)}"]
+
+
+def context_gone() -> str:
+    return "That passage is no longer in my sources."
+
+
+def question_gone() -> str:
+    return "I can't find that question any more. Please ask it again."
+
+
+def vote_thanks(value: int) -> str:
+    return "Thanks, glad it helped!" if value > 0 else "Thanks for telling us. We'll use it to improve the answers."
+
+
+def vote_failed() -> str:
+    return "Sorry, I couldn't record your vote just now."
+
+
+def inline_title(passage: Passage) -> str:
+    return passage.quote if len(passage.quote) <= 120 else passage.quote[:117].rstrip() + "…"
+
+
+def inline_description(doc: DocumentRef) -> str:
+    return ", ".join(part for part in (doc.title, doc.publisher or "", format_date(doc.date)) if part)
+
+
+def inline_nothing() -> str:
+    return "No answer in my sources"

@@ -7,21 +7,37 @@ the reference in one step.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answering import Answer, Answerer
 from bot.knowledge import KnowledgeBase
 from bot.storage import Database, DocumentStore, SyncReport
+from bot.storage.questions import QuestionLog
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoggedAnswer:
+    """An answer and the id it was logged under (None when logging failed: answering never waits on it)."""
+
+    answer: Answer
+    question_id: int | None
 
 
 class QAService:
     def __init__(self, database: Database, *, threshold: float, top_k: int = 3) -> None:
         self.database = database
         self.store = DocumentStore(database)
+        self.questions = QuestionLog(database)
         self.threshold = threshold
         self.top_k = top_k
         self._answerer = Answerer(KnowledgeBase([], {}), threshold=threshold, top_k=top_k)
@@ -47,3 +63,22 @@ class QAService:
 
     def answer(self, question: str, top_k: int | None = None) -> Answer:
         return self._answerer.answer(question, top_k)
+
+    def ask(
+        self, question: str, *, chat_type: str = "private", chat_id: int | None = None, user_id: int | None = None
+    ) -> LoggedAnswer:
+        """Answer and log the question; a logging failure is logged and never blocks the answer."""
+        started = time.perf_counter()
+        answer = self.answer(question)
+        latency_ms = (time.perf_counter() - started) * 1000
+        best = answer.passages[0] if answer.passages else None
+        try:
+            question_id: int | None = self.questions.record(
+                answer.question, chat_type=chat_type, chat_id=chat_id, user_id=user_id, answered=answer.answered,
+                top_chunk_id=best.chunk_id if best else None, top_score=best.score if best else None,
+                latency_ms=latency_ms,
+            )
+        except SQLAlchemyError as error:
+            log.warning("could not log a question: %s", type(error).__name__)
+            question_id = None
+        return LoggedAnswer(answer, question_id)

@@ -21,9 +21,13 @@ class DatabaseError(RuntimeError):
     """The database cannot be opened or used; the message is one line for a person."""
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys on; WAL so readers never wait on the writer; fsync at checkpoints, not every commit."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
@@ -56,7 +60,7 @@ class Database:
         except OSError as error:
             raise DatabaseError(f"cannot create the folder for {redact(url)!r}: {error}") from error
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _enable_sqlite_foreign_keys)
+            event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod

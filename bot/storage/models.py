@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func, true
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -45,3 +59,37 @@ class Chunk(Base):
     text: Mapped[str] = mapped_column(Text)
 
     document: Mapped[Document] = relationship(back_populates="chunks")
+
+
+class Question(Base):
+    """One question a user asked, with what the bot did about it."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    chat_type: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    answered: Mapped[bool] = mapped_column(Boolean)
+    top_chunk_id: Mapped[int | None] = mapped_column(Integer)
+    top_score: Mapped[float | None] = mapped_column(Float)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+
+    votes: Mapped[list[Vote]] = relationship(back_populates="question", cascade="all, delete-orphan")
+
+
+class Vote(Base):
+    """A 👍 (+1) or 👎 (-1) on an answer; one per user and question, a second press replaces it."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("question_id", "user_id", name="uq_votes_question_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[int] = mapped_column(SmallInteger)
+    voted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    question: Mapped[Question] = relationship(back_populates="votes")

@@ -1,0 +1,132 @@
+"""The one place that wires the bot: settings in, services built, handlers registered, polling or webhook."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.request import BaseRequest
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.flood import FloodGuard
+from bot.service import QAService
+from bot.storage import Database
+from bot.telegram import handlers
+from bot.telegram.context import SERVICES_KEY, BotContext, BotServices
+
+log = logging.getLogger(__name__)
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+USER_COMMANDS = [
+    BotCommand("start", "What I know and example questions"),
+    BotCommand("help", "How to ask"),
+    BotCommand("sources", "The news sources I quote"),
+    BotCommand("ask", "Ask a question (in groups)"),
+]
+
+
+class ConfigurationError(ValueError):
+    pass
+
+
+async def publish_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """Publish the command menu; a failure here is worth a warning, never a crash."""
+    try:
+        await application.bot.set_my_commands(USER_COMMANDS)
+    except TelegramError as error:
+        log.warning("could not publish the command menu: %s", error)
+
+
+def build_application(
+    settings: Settings, service: QAService, *, request: BaseRequest | None = None
+) -> Application:  # type: ignore[type-arg]
+    """The bot with every handler registered; `request` replaces the HTTP layer (tests use it to stay offline)."""
+    if settings.telegram_bot_token is None:
+        raise ConfigurationError("TELEGRAM_BOT_TOKEN is not set")
+    api = settings.telegram_api_url.rstrip("/")
+    builder = Application.builder()
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = (
+        builder
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(publish_commands)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = BotServices(
+        service=service,
+        settings=settings,
+        flood=FloodGuard(settings.flood_limit, settings.flood_window_seconds),
+    )
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    new_message = filters.UpdateType.MESSAGE
+    # Order matters: commands first, then text by chat type, then everything else a user may send.
+    application.add_handlers(
+        [
+            CommandHandler("start", handlers.start),
+            CommandHandler("help", handlers.show_help),
+            CommandHandler("sources", handlers.show_sources),
+            CommandHandler("ask", handlers.ask_command),
+            MessageHandler(private & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_private),
+            MessageHandler(groups & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_in_group),
+            MessageHandler(private & new_message & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.refuse_non_text),
+            CallbackQueryHandler(handlers.press_button),
+            InlineQueryHandler(handlers.answer_inline),
+        ]
+    )
+    application.add_error_handler(handlers.report_error)
+    return application
+
+
+def open_service(settings: Settings) -> QAService:
+    service = QAService(Database(settings.resolved_database_url), threshold=settings.decline_threshold, top_k=settings.top_k)
+    report = service.start(settings.corpus_dir)
+    if report is not None:
+        for name, reason in report.errors:
+            log.warning("corpus file %s skipped: %s", name, reason)
+    log.info("index ready: %d sentences from %d documents", len(service.knowledge), len(service.knowledge.documents))
+    return service
+
+
+def run_bot(settings: Settings) -> None:
+    """Run until interrupted: webhook mode when WEBHOOK_URL is set, long polling otherwise."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token in the URL
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+        if not _SECRET.fullmatch(secret):
+            raise ConfigurationError("WEBHOOK_SECRET is required with WEBHOOK_URL (1-256 of A-Z a-z 0-9 _ -)")
+    application = build_application(settings, open_service(settings))
+    if settings.webhook_url:
+        path = urlsplit(settings.webhook_url).path.lstrip("/")
+        log.info("starting in webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("starting in polling mode")
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

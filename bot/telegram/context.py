@@ -1,0 +1,32 @@
+"""What every handler can reach: the services built once at start, through a typed context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.flood import FloodGuard
+from bot.service import QAService
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class BotServices:
+    service: QAService
+    settings: Settings
+    flood: FloodGuard
+
+
+class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: ignore[type-arg]
+    """CallbackContext with the bot's services as a typed attribute (PTB's contexttypesbot pattern)."""
+
+    def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None) -> None:  # type: ignore[type-arg]
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def services(self) -> BotServices:
+        services: BotServices = self.bot_data[SERVICES_KEY]
+        return services
