@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from html.parser import HTMLParser
 
 from collections.abc import Sequence
@@ -51,13 +52,11 @@ def source_line(doc: DocumentRef) -> str:
     return f"— <i>{title}</i>" + (f", {details}" if details else "")
 
 
-def quote_html(text: str, limit: int = 3500) -> str:
-    """A blockquote of untrusted text; text longer than `limit` becomes several blockquotes split at spaces."""
-    pieces = _split_plain(text, limit)
-    return "\n".join(f"<blockquote>{esc(piece)}</blockquote>" for piece in pieces)
+QUOTE_PIECE = 3300
 
 
 def _split_plain(text: str, limit: int) -> list[str]:
+    """Cut plain text into pieces of at most `limit` characters, at spaces where possible."""
     pieces: list[str] = []
     while len(text) > limit:
         cut = text.rfind(" ", limit // 2, limit)
@@ -68,17 +67,34 @@ def _split_plain(text: str, limit: int) -> list[str]:
     return [p for p in pieces if p]
 
 
+def quote_html(text: str) -> str:
+    """A blockquote of untrusted text (one piece; see passage_blocks for long text)."""
+    return f"<blockquote>{esc(text)}</blockquote>"
+
+
+def passage_blocks(passage: Passage) -> list[str]:
+    """The quote in blockquotes of at most QUOTE_PIECE characters each, the source line under the last one."""
+    blocks = [quote_html(piece) for piece in _split_plain(passage.quote, QUOTE_PIECE)]
+    blocks[-1] += "\n" + source_line(passage.document)
+    return blocks
+
+
 def passage_html(passage: Passage) -> str:
-    return f"{quote_html(passage.quote)}\n{source_line(passage.document)}"
+    return "\n".join(passage_blocks(passage))
+
+
+def answer_messages(answer: Answer, *, sources: int) -> list[str]:
+    """The reply to a question as Telegram messages: the best quote and its source, or a polite decline."""
+    if answer.reason == "no_documents":
+        return [no_documents()]
+    if not answer.answered or not answer.passages:
+        return [decline(sources)]
+    return pack(passage_blocks(answer.passages[0]))
 
 
 def answer_html(answer: Answer, *, sources: int) -> str:
-    """The reply to a question: the best quote and its source, or a polite decline."""
-    if answer.reason == "no_documents":
-        return no_documents()
-    if not answer.answered or not answer.passages:
-        return decline(sources)
-    return passage_html(answer.passages[0])
+    """The reply as one text (the terminal's form of answer_messages)."""
+    return "\n\n".join(answer_messages(answer, sources=sources))
 
 
 def no_documents() -> str:
@@ -142,16 +158,24 @@ def html_to_text(markup: str) -> str:
     return "".join(renderer.parts)
 
 
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def visible_length(markup: str) -> int:
+    """Characters Telegram counts against its limit: text after entity parsing, in UTF-16 code units."""
+    return len(html.unescape(_TAGS.sub("", markup)).encode("utf-16-le")) // 2
+
+
 def pack(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     """Join complete HTML blocks into as few messages as fit within Telegram's limit, never splitting a block.
 
-    Each block must itself fit (quote_html guarantees that for document text), so no tag is ever cut.
+    Each block must itself fit (passage_blocks guarantees that for document text), so no tag is ever cut.
     """
     messages_out: list[str] = []
     current = ""
     for block in blocks:
         candidate = f"{current}\n\n{block}" if current else block
-        if len(candidate) <= limit:
+        if visible_length(candidate) <= limit:
             current = candidate
             continue
         if current:
@@ -240,15 +264,15 @@ def something_went_wrong() -> str:
 def more_passages(passages: Sequence[Passage]) -> list[str]:
     if not passages:
         return ["I have no other passages that answer this question."]
-    return pack([passage_html(p) for p in passages])
+    return pack([block for p in passages for block in passage_blocks(p)])
 
 
 def context_html(rows: Sequence[ChunkRow], chunk_id: int, document: DocumentRef) -> list[str]:
     """The sentences around a quote, the quote itself in bold, then the source."""
     sentences = [f"<b>{esc(row.text)}</b>" if row.chunk_id == chunk_id else esc(row.text) for row in rows]
     body = " ".join(sentences)
-    if len(body) > MESSAGE_LIMIT - 600:
-        body = "<b>" + esc(_split_plain(next(r.text for r in rows if r.chunk_id == chunk_id), 3000)[0]) + "</b>"
+    if visible_length(body) > QUOTE_PIECE:
+        body = "<b>" + esc(_split_plain(next(r.text for r in rows if r.chunk_id == chunk_id), QUOTE_PIECE)[0]) + "</b>"
     return [f"<b>Context</b>\n{body}\n{source_line(document)}"]
 
 

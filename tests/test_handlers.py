@@ -98,6 +98,10 @@ async def test_long_context_is_split_into_valid_messages(bot: tuple[Application,
     rows = [ChunkRow(i, 1, i, "word & <tag> " * 400) for i in range(5)]
     for part in messages.context_html(rows, 2, doc):
         assert len(parse_html(part)) <= 4096
-    long_quote = messages.quote_html("a<b " * 3000)
-    for part in messages.pack([long_quote]):
+    from bot.answering import Passage
+
+    parts = messages.more_passages([Passage("a<b " * 3000, 0.5, 1, doc), Passage("short & sweet", 0.4, 2, doc)])
+    assert len(parts) >= 3
+    for part in parts:
         assert len(parse_html(part)) <= 4096
+    assert "a&lt;b" in parts[0] and "short &amp; sweet" in parts[-1]

@@ -72,9 +72,10 @@ async def answer_question(message: Message, context: BotContext, text: str, *, u
         return
     answer = logged.answer
     sources = len(services.service.knowledge.documents)
-    reply = messages.answer_html(answer, sources=sources)
+    parts = messages.answer_messages(answer, sources=sources)
     markup = callbacks.answer_keyboard(logged.question_id, answer.passages[0].chunk_id) if answer.answered else None
-    await message.reply_html(reply, reply_markup=markup, do_quote=True)
+    for i, part in enumerate(parts):
+        await message.reply_html(part, reply_markup=markup if i == len(parts) - 1 else None, do_quote=True)
 
 
 async def ask_private(update: Update, context: BotContext) -> None:
@@ -224,7 +225,7 @@ async def answer_inline(update: Update, context: BotContext) -> None:
                 id=str(p.chunk_id),
                 title=messages.inline_title(p),
                 description=messages.inline_description(p.document),
-                input_message_content=InputTextMessageContent(messages.passage_html(p)),
+                input_message_content=InputTextMessageContent(messages.pack(messages.passage_blocks(p))[0]),
             )
             for p in passages[:INLINE_RESULTS]
         ]
@@ -234,7 +235,7 @@ async def answer_inline(update: Update, context: BotContext) -> None:
                 id=uuid.uuid4().hex[:16],
                 title=messages.inline_nothing(),
                 description=html.unescape(messages.html_to_text(messages.decline(sources))).splitlines()[0],
-                input_message_content=InputTextMessageContent(messages.answer_html(answer, sources=sources)),
+                input_message_content=InputTextMessageContent(messages.answer_messages(answer, sources=sources)[0]),
             )
         ]
     await query.answer(results, cache_time=30)
