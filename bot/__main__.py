@@ -1,4 +1,4 @@
-"""Command line: run, chat, ask, ingest, db upgrade.
+"""Command line: run, chat, ask, ingest, eval, db upgrade.
 
 `python -m bot` with no command runs the Telegram bot when a token is
 configured, and the terminal chat otherwise.
@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO, TypeVar
@@ -53,10 +54,10 @@ def open_service(settings: Settings, corpus: Path | None = None) -> QAService:
     return service
 
 
-def print_answer(answer: Answer, service: QAService, top: int, out: TextIO) -> None:
-    """The best quote and its source; with --top K, up to K quotes that each clear the threshold."""
+def print_answer(answer: Answer, service: QAService, top: int | None, out: TextIO) -> None:
+    """The reply the bot would send; with --top K, up to K quotes that each clear the threshold."""
     sources = len(service.knowledge.documents)
-    shown = [p for p in answer.passages[:top] if p.score >= service.threshold] if answer.answered else []
+    shown = [p for p in answer.passages[:top] if p.score >= service.threshold] if answer.answered and top else []
     if shown:
         out.write("\n\n".join(messages.html_to_text(messages.passage_html(p)) for p in shown) + "\n")
     else:
@@ -64,7 +65,7 @@ def print_answer(answer: Answer, service: QAService, top: int, out: TextIO) -> N
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    top = args.top or (settings.top_k if args.json or args.question is None else 1)
+    top = args.top or settings.top_k
     if args.question is not None and not args.question.strip():
         print(messages.html_to_text(messages.empty_question()), file=sys.stderr)
         return EXIT_USAGE
@@ -74,7 +75,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
-            print_answer(answer, service, top, sys.stdout)
+            print_answer(answer, service, args.top, sys.stdout)
         return EXIT_OK
     for line in sys.stdin:
         question = line.rstrip("\n")
@@ -131,6 +132,21 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import evaluation
+
+    started = time.perf_counter()
+    results, notes = evaluation.run(args.datasets.split(","), args.threshold or settings.decline_threshold,
+                                    args.methods.split(","))
+    print(evaluation.table(results))
+    for note in notes:
+        print(f"skipped {note}")
+    evaluation.save(results, notes, args.out, {"threshold": args.threshold or settings.decline_threshold,
+                                                "seconds": round(time.perf_counter() - started, 1)})
+    print(f"saved {args.out}")
+    return EXIT_OK
+
+
 def cmd_run(settings: Settings) -> int:
     if not settings.has_token:
         print("No TELEGRAM_BOT_TOKEN is set; starting the terminal chat instead.", file=sys.stderr)
@@ -158,6 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--corpus", type=Path, metavar="DIR", help="answer from the documents in DIR alone, in memory")
     ingest = sub.add_parser("ingest", help="add or update documents from .txt/.md files or folders")
     ingest.add_argument("paths", nargs="+")
+    evaluate = sub.add_parser("eval", help="answer-quality benchmark: ours beside scikit-learn and bm25s baselines")
+    evaluate.add_argument("--datasets", default="event,squad-b,squad2", help="comma-separated: event,squad-a,squad-b,squad2")
+    evaluate.add_argument("--methods", default="ours,sklearn,bm25s")
+    evaluate.add_argument("--threshold", type=float, help="decline threshold (default: DECLINE_THRESHOLD)")
+    evaluate.add_argument("--out", type=Path, default=Path("benchmarks/results/quality.json"))
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
     return parser
@@ -184,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_ingest(args, settings)
         if args.command == "db":
             return cmd_db(args, settings)
+        if args.command == "eval":
+            return cmd_eval(args, settings)
         return cmd_run(settings)
     except DatabaseError as error:
         print(f"Database error: {error}", file=sys.stderr)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.cues import figures
 from bot.knowledge import DocumentRef, KnowledgeBase
+
+# A passage from another source is shown beside the best one when it scores at least this share of it.
+CLOSE_TO_BEST = 0.8
+SOURCES_CONSIDERED = 10
+FIGURE_FLOOR = 0.3
 
 
 class EmptyQuestion(ValueError):
@@ -46,6 +52,8 @@ class Answer:
     answered: bool
     passages: list[Passage] = field(default_factory=list)
     reason: Reason = "answered"
+    shown: list[Passage] = field(default_factory=list)
+    sources_differ: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,7 +64,7 @@ class Answer:
 
 
 class Answerer:
-    """Answers from one knowledge base with a decline threshold on the best cosine score."""
+    """Answers from one knowledge base, declining when the best score is below the threshold."""
 
     def __init__(self, knowledge: KnowledgeBase, *, threshold: float, top_k: int = 3) -> None:
         self.knowledge = knowledge
@@ -69,12 +77,36 @@ class Answerer:
             raise EmptyQuestion("the question is empty")
         if len(self.knowledge) == 0:
             return Answer(question, False, [], "no_documents")
-        hits = self.knowledge.search(question, top_k or self.top_k)
+        wanted = top_k or self.top_k
+        query = self.knowledge.parse(question)
         passages = []
-        for hit in hits:
+        for hit in self.knowledge.search(query, max(wanted, SOURCES_CONSIDERED)):
             row = self.knowledge.chunk(hit.chunk_id)
-            if row is None:
+            if row is not None:
+                passages.append(Passage(row.text, hit.score, hit.chunk_id, self.knowledge.documents[row.document_id]))
+        if not passages or passages[0].score < self.threshold:
+            return Answer(question, False, passages[:wanted], "no_match")
+        shown = self._one_per_source(passages, wants_number=query.answer_type == "number")
+        counts = [figures(p.quote) for p in shown]
+        differ = query.answer_type == "number" and len(shown) > 1 and all(counts) and len(set(counts)) > 1
+        return Answer(question, True, passages[:wanted], "answered", shown, differ)
+
+    def _one_per_source(self, passages: list[Passage], *, wants_number: bool) -> list[Passage]:
+        """The best passage, then the best of each other document that comes close to it.
+
+        For "how many" questions another source's figure is worth showing even when it matches fewer words
+        (sources often count different things), so its floor is lower but it must state a figure.
+        """
+        best = passages[0]
+        if wants_number and figures(best.quote):
+            floor = FIGURE_FLOOR * self.threshold
+        else:
+            floor = max(self.threshold, CLOSE_TO_BEST * best.score)
+        shown, seen = [best], {best.document.id}
+        for passage in passages[1:]:
+            if wants_number and not figures(passage.quote):
                 continue
-            passages.append(Passage(row.text, hit.score, hit.chunk_id, self.knowledge.documents[row.document_id]))
-        answered = bool(passages) and passages[0].score >= self.threshold
-        return Answer(question, answered, passages, "answered" if answered else "no_match")
+            if passage.document.id not in seen and passage.score >= floor:
+                shown.append(passage)
+                seen.add(passage.document.id)
+        return shown

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".txt", ".md")
+RESERVED_NAMES = frozenset({"readme.md", "readme.txt", "synonyms.txt"})  # files in corpus/ that are not documents
 HEADER_KEYS = ("title", "publisher", "date", "url")
 _DATE_TOKEN = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*")
 _HEADER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -131,7 +132,7 @@ def read_file(path: Path, *, source: str | None = None) -> DocumentRecord:
 
 
 def list_files(folder: Path) -> list[Path]:
-    """The corpus files in a folder (not recursive, sorted, hidden files and README skipped)."""
+    """The corpus files in a folder (not recursive, sorted; hidden files, README and synonyms.txt skipped)."""
     if not folder.is_dir():
         return []
     return sorted(
@@ -140,5 +141,5 @@ def list_files(folder: Path) -> list[Path]:
         if p.is_file()
         and p.suffix.lower() in SUPPORTED_SUFFIXES
         and not p.name.startswith(".")
-        and p.stem.upper() != "README"
+        and p.name.lower() not in RESERVED_NAMES
     )

@@ -10,7 +10,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.retrieval import Hit, TfidfRetriever
+from bot.fuzzy import FuzzyVocabulary
+from bot.query import QueryBuilder
+from bot.retrieval import Hit, Query, TfidfRetriever
+from bot.synonyms import SynonymTable
+from bot.textproc import STOP_WORDS, stem, words
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,16 @@ class ChunkRow:
 
 
 class KnowledgeBase:
-    def __init__(self, rows: Iterable[ChunkRow], documents: Mapping[int, DocumentRef]) -> None:
+    def __init__(
+        self,
+        rows: Iterable[ChunkRow],
+        documents: Mapping[int, DocumentRef],
+        *,
+        synonyms: SynonymTable | None = None,
+        retriever: TfidfRetriever | None = None,
+    ) -> None:
         self.documents: dict[int, DocumentRef] = dict(documents)
+        self.synonyms = synonyms or SynonymTable()
         self._chunks: dict[int, ChunkRow] = {}
         self._by_position: dict[tuple[int, int], int] = {}
         for row in rows:
@@ -43,7 +55,20 @@ class KnowledgeBase:
             self._chunks[row.chunk_id] = row
             self._by_position[(row.document_id, row.position)] = row.chunk_id
         ids = list(self._chunks)
-        self.retriever = TfidfRetriever().fit([self._chunks[i].text for i in ids], ids)
+        surface: set[str] = set()
+
+        def analyze(text: str) -> list[str]:
+            tokens = [w for w in words(text) if w not in STOP_WORDS]
+            surface.update(tokens)
+            return [stem(w) for w in tokens]
+
+        chunks = [self._chunks[i] for i in ids]
+        self.retriever = retriever or TfidfRetriever()
+        self.retriever.analyzer = analyze
+        self.retriever.fit(
+            [c.text for c in chunks], ids, groups=[c.document_id for c in chunks]
+        )
+        self.queries = QueryBuilder(self.retriever, FuzzyVocabulary(surface), self.synonyms)
 
     def __len__(self) -> int:
         return len(self._chunks)
@@ -51,7 +76,11 @@ class KnowledgeBase:
     def chunk(self, chunk_id: int) -> ChunkRow | None:
         return self._chunks.get(chunk_id)
 
-    def search(self, query: str, k: int) -> list[Hit]:
+    def parse(self, question: str) -> Query:
+        return self.queries.build(question)
+
+    def search(self, question: str | Query, k: int) -> list[Hit]:
+        query = self.parse(question) if isinstance(question, str) else question
         return self.retriever.search(query, k)
 
     def neighbours(self, chunk_id: int, before: int = 2, after: int = 2) -> list[ChunkRow]:

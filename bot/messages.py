@@ -89,7 +89,13 @@ def answer_messages(answer: Answer, *, sources: int) -> list[str]:
         return [no_documents()]
     if not answer.answered or not answer.passages:
         return [decline(sources)]
-    return pack(passage_blocks(answer.passages[0]))
+    shown = answer.shown or answer.passages[:1]
+    blocks = [block for passage in shown for block in passage_blocks(passage)]
+    if answer.sources_differ:
+        blocks.insert(0, "My sources give different figures:")
+    elif len(shown) > 1:
+        blocks.insert(0, f"{len(shown)} of my sources answer this:")
+    return pack(blocks)
 
 
 def answer_html(answer: Answer, *, sources: int) -> str:

@@ -20,6 +20,7 @@ from bot.answering import Answer, Answerer
 from bot.knowledge import KnowledgeBase
 from bot.storage import Database, DocumentStore, SyncReport
 from bot.storage.questions import QuestionLog
+from bot.synonyms import SynonymTable
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
 log = logging.getLogger(__name__)
@@ -42,10 +43,12 @@ class QAService:
         self.top_k = top_k
         self._answerer = Answerer(KnowledgeBase([], {}), threshold=threshold, top_k=top_k)
         self._rebuild_lock = threading.Lock()
+        self.corpus_dir: Path | None = None
 
     def start(self, corpus_dir: Path | None, *, progress: Progress | None = None) -> SyncReport | None:
         """Migrate, sync the corpus folder (if any) and build the index."""
         self.database.migrate()
+        self.corpus_dir = corpus_dir
         report = self.store.sync_folder(corpus_dir, progress=progress) if corpus_dir is not None else None
         self.rebuild()
         return report
@@ -53,7 +56,9 @@ class QAService:
     def rebuild(self) -> KnowledgeBase:
         """Build a fresh index from the database and swap it in; answering goes on meanwhile."""
         with self._rebuild_lock:
-            knowledge = KnowledgeBase(self.store.active_chunks(), self.store.active_documents())
+            knowledge = KnowledgeBase(
+                self.store.active_chunks(), self.store.active_documents(), synonyms=SynonymTable.load(self.corpus_dir)
+            )
             self._answerer = Answerer(knowledge, threshold=self.threshold, top_k=self.top_k)
             return knowledge
 

@@ -26,7 +26,16 @@ _PUNCT_MAP = str.maketrans(
 )
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _POSSESSIVE = re.compile(r"'(s|d|ll|re|ve|m|t)$")
-STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS)
+# scikit-learn's English list, less the words that carry meaning in news questions ("fire", "former",
+# "six", "back", "found" ...), plus a few that only carry the grammar of a question.
+CONTENT_WORDS = frozenset(
+    "fire found find serious system interest call show side bill mill move amount full fill front back top bottom "
+    "detail describe give put empty cry former first last second third one two three four five six seven eight "
+    "nine ten eleven twelve fifteen twenty forty fifty sixty hundred thousand million part".split()
+)
+STOP_WORDS: frozenset[str] = (frozenset(ENGLISH_STOP_WORDS) - CONTENT_WORDS) | {
+    "did", "does", "doing", "done", "anyone", "anybody", "happen", "happened", "happens",
+}
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -43,9 +52,36 @@ def words(text: str) -> list[str]:
     return [_POSSESSIVE.sub("", tok) for tok in _TOKEN.findall(normalize(text))]
 
 
+# Irregular English verb forms that a stemmer cannot join to their base ("said" -> "say").
+IRREGULAR = {
+    form: base
+    for base, forms in {
+        "say": "said says", "break": "broke broken", "take": "took taken", "shoot": "shot shots", "fight": "fought",
+        "hold": "held", "leave": "left", "go": "went gone", "flee": "fled", "steal": "stole stolen",
+        "throw": "threw thrown", "seek": "sought", "bring": "brought", "buy": "bought", "catch": "caught",
+        "come": "came", "do": "did done", "draw": "drew drawn", "drive": "drove driven", "eat": "ate eaten",
+        "fall": "fell fallen", "feel": "felt", "find": "found", "fly": "flew flown", "forbid": "forbade forbidden",
+        "get": "got gotten", "give": "gave given", "grow": "grew grown", "hear": "heard", "hide": "hid hidden",
+        "hit": "hits", "keep": "kept", "know": "knew known", "lead": "led", "lose": "lost", "make": "made",
+        "mean": "meant", "meet": "met", "pay": "paid", "ride": "rode ridden", "rise": "rose risen", "run": "ran",
+        "see": "saw seen", "sell": "sold", "send": "sent", "shake": "shook shaken", "sit": "sat", "sleep": "slept",
+        "speak": "spoke spoken", "spend": "spent", "stand": "stood", "strike": "struck", "swear": "swore sworn",
+        "teach": "taught", "tell": "told", "think": "thought", "understand": "understood", "wake": "woke woken",
+        "wear": "wore worn", "win": "won", "write": "wrote written", "begin": "began begun", "bite": "bit bitten",
+        "blow": "blew blown", "build": "built", "burn": "burnt", "choose": "chose chosen", "deal": "dealt",
+        "dig": "dug", "forget": "forgot forgotten", "freeze": "froze frozen", "hang": "hung", "lay": "laid",
+        "lend": "lent", "light": "lit", "shine": "shone", "sink": "sank sunk", "slay": "slew slain",
+        "spread": "spreads", "stick": "stuck", "sting": "stung", "swim": "swam swum", "tear": "tore torn",
+        "withdraw": "withdrew withdrawn", "arise": "arose arisen", "bear": "bore borne", "beat": "beaten",
+        "become": "became", "bleed": "bled", "breed": "bred", "feed": "fed", "free": "freed",
+    }.items()
+    for form in forms.split()
+}
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    return _stemmer.stemWord(IRREGULAR.get(word, word))
 
 
 def analyze(text: str) -> list[str]:

@@ -69,3 +69,21 @@ def test_seed_corpus_answers_the_hospital_question(seed_service: QAService) -> N
 )
 def test_seed_corpus_declines_what_it_cannot_answer(seed_service: QAService, question: str) -> None:
     assert not seed_service.answer(question).answered
+
+
+def test_sources_that_differ_on_a_figure_are_both_shown(seed_service: QAService) -> None:
+    from bot import messages
+
+    answer = seed_service.answer("How many people were hurt in the clashes?")
+    assert answer.answered and answer.sources_differ
+    quotes = " ".join(p.quote for p in answer.shown)
+    assert "36 people" in quotes and "over 50 injured" in quotes
+    assert len({p.document.id for p in answer.shown}) == 2
+    assert answer.to_dict()["passages"][0]["quote"] == answer.shown[0].quote  # JSON keeps the best first
+    reply = "\n".join(messages.answer_messages(answer, sources=2))
+    assert "different figures" in reply and reply.count("<blockquote>") == 2
+
+
+def test_one_source_answer_shows_one_quote(seed_service: QAService) -> None:
+    answer = seed_service.answer("Who is Kursan Asanov?")
+    assert answer.answered and len(answer.shown) == 1 and not answer.sources_differ

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from sklearn.metrics.pairwise import cosine_similarity
 
 from bot.retrieval import Hit, NotFittedError, TfidfRetriever
 
@@ -36,16 +35,48 @@ def test_unknown_words_find_nothing(retriever: TfidfRetriever) -> None:
     assert retriever.search("the of and", 5) == []
 
 
-def test_inverted_index_scores_equal_cosine_similarity(retriever: TfidfRetriever) -> None:
-    query = "former president forces hospital"
-    matrix = retriever.vectorizer_.transform(DOCS)
-    expected = cosine_similarity(retriever.vectorizer_.transform([query]), matrix)[0]
+def test_inverted_index_scores_equal_the_dense_product(retriever: TfidfRetriever) -> None:
+    """Walking postings gives what the full matrix product gives, scaled by coordination and the bound."""
+    query = retriever.parse("former president forces hospital mountains")
+    weights = retriever.postings_.T.toarray()  # sentences x terms
+    vector = np.zeros(weights.shape[1])
+    for concept in query.concepts:
+        for term, factor in concept.alternatives:
+            vector[term] = factor
+    raw = weights @ vector
+    matched = (weights[:, vector > 0] > 0).sum(axis=1)
+    bound = (retriever.k1 + 1) * sum(c.weight for c in query.concepts)
+    expected = raw * matched / len(query.concepts) / bound
     got = {h.chunk_id: h.score for h in retriever.search(query, 4)}
     for doc_id, score in zip(IDS, expected):
         if score > 0:
-            assert got[doc_id] == pytest.approx(score, abs=1e-5)
+            assert got[doc_id] == pytest.approx(score, rel=1e-5)
         else:
             assert doc_id not in got
+
+
+def test_more_matched_concepts_rank_higher() -> None:
+    retriever = TfidfRetriever(context_weight=0).fit(
+        ["Hostages hostages hostages were mentioned.", "Six hostages were released in the morning."], [1, 2]
+    )
+    assert [h.chunk_id for h in retriever.search("When were the hostages released?", 2)] == [2, 1]
+
+
+def test_unknown_words_lower_the_score_not_the_ranking(retriever: TfidfRetriever) -> None:
+    known = retriever.search("hostages", 1)[0]
+    with_unknown = retriever.search("hostages Everest", 1)[0]
+    assert known.chunk_id == with_unknown.chunk_id and with_unknown.score < known.score / 2
+
+
+def test_neighbours_lend_a_little_context() -> None:
+    texts = ["Atambayev spoke to the crowd.", "He admitted taking part in the standoff.", "Weather was mild."]
+    alone = TfidfRetriever().fit(texts, [1, 2, 3])
+    grouped = TfidfRetriever().fit(texts, [1, 2, 3], groups=[7, 7, 7])
+    question = "Did Atambayev take part in the standoff?"
+    score_alone = {h.chunk_id: h.score for h in alone.search(question, 3)}[2]
+    hits = grouped.search(question, 3)
+    assert hits[0].chunk_id == 2 and hits[0].score > score_alone
+    assert {h.chunk_id for h in grouped.search("weather", 3)} == {3, 2}  # only its neighbour borrows the word
 
 
 def test_search_before_fit_is_a_loud_error() -> None:

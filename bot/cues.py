@@ -1,0 +1,91 @@
+"""Answer-type cues: what kind of answer a question wants, and which sentences hold that kind.
+
+"How many ..." wants a number, "When ..." a date or time, "Who ..." a name. A sentence
+holding the wanted kind gets a modest boost; nothing is ever filtered out.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+AnswerType = Literal["number", "date", "person", "place", "reason"]
+TYPES: tuple[AnswerType, ...] = ("number", "date", "person", "place", "reason")
+
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    "hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|several|half"
+)
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b(1[0-9]{3}|20[0-9]{2})\b|\b(january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|century|centuries|decade|yesterday|today|tomorrow|morning|evening|night|"
+    r"afternoon|dawn|noon|midnight|week|weeks|month|months|year|years|day|days|hours?|later|earlier|before|after)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<![.!?\"“]\s)(?<!^)\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
+
+_ASKS_NUMBER = re.compile(
+    r"\bhow (many|much|long|old|far|large|big|tall|often|high)\b|\bwhat (percentage|number|amount|size|age)\b"
+    r"|\b(number|count|total) of\b|\b(count|total|figure)s?\b$",
+    re.IGNORECASE,
+)
+_ASKS_DATE = re.compile(
+    r"\bwhen\b|\b(what|which) (year|decade|century|date|day|time|month|period)\b|\bwhat time of\b|\bsince when\b",
+    re.IGNORECASE,
+)
+_ASKS_PERSON = re.compile(r"\bwho\b|\bwhom\b|\bwhose\b", re.IGNORECASE)
+_ASKS_PLACE = re.compile(r"\bwhere\b|\b(what|which) (place|village|city|town|country|region)\b", re.IGNORECASE)
+_ASKS_REASON = re.compile(r"\bwhy\b|\bwhat (was|is) the reason\b|\bfor what reason\b", re.IGNORECASE)
+_REASON = re.compile(
+    r"\b(because|after|due to|as a result|decision|decided|in order to|so that|since|following|over|amid|reason)\b",
+    re.IGNORECASE,
+)
+_PLACE = re.compile(r"\b(in|at|outside|near|from|to|into|of|towards|inside) (the )?[A-Z][a-z]+")
+
+
+def question_type(question: str) -> AnswerType | None:
+    if _ASKS_NUMBER.search(question):
+        return "number"
+    if _ASKS_DATE.search(question):
+        return "date"
+    if _ASKS_PERSON.search(question):
+        return "person"
+    if _ASKS_PLACE.search(question):
+        return "place"
+    if _ASKS_REASON.search(question):
+        return "reason"
+    return None
+
+
+def sentence_cues(text: str) -> int:
+    """A bit mask over TYPES: which kinds of answer the sentence holds."""
+    mask = 0
+    if _NUMBER.search(text):
+        mask |= 1
+    if _DATE.search(text):
+        mask |= 2
+    if _NAME.search(text):
+        mask |= 4
+    if _PLACE.search(text):
+        mask |= 8
+    if _REASON.search(text):
+        mask |= 16
+    return mask
+
+
+def type_bit(answer_type: AnswerType) -> int:
+    return 1 << TYPES.index(answer_type)
+
+
+_FIGURE = re.compile(
+    r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion)\b",
+    re.IGNORECASE,
+)
+
+
+def figures(text: str) -> frozenset[str]:
+    """The numbers a sentence states ("36", "15", "six"), to tell when two sources give different figures."""
+    return frozenset(m.group(0).lower().rstrip(".,") for m in _FIGURE.finditer(text))

@@ -1,0 +1,72 @@
+"""Cues, fuzzy matching and synonyms: the parts that let a question find a sentence in other words."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.cues import figures, question_type, sentence_cues, type_bit
+from bot.fuzzy import FuzzyVocabulary
+from bot.knowledge import ChunkRow, DocumentRef, KnowledgeBase
+from bot.synonyms import SynonymTable
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many people were hurt?", "number"),
+        ("hostages count", "number"),
+        ("When did the clashes start?", "date"),
+        ("What time of day did fighting break out?", "date"),
+        ("Who is Kursan Asanov?", "person"),
+        ("Where is Koi-Tash?", "place"),
+        ("Why did the forces pull out?", "reason"),
+        ("Did Atambayev fire a gun?", None),
+    ],
+)
+def test_question_types(question: str, kind: str | None) -> None:
+    assert question_type(question) == kind
+
+
+def test_sentence_cues_and_figures() -> None:
+    cues = sentence_cues("The health ministry said that 36 people were admitted on Wednesday in Bishkek.")
+    assert cues & type_bit("number") and cues & type_bit("date") and cues & type_bit("place")
+    assert figures("36 people, including 15 members") == {"36", "15"}
+    assert figures("took six servicemen") == {"six"}
+    assert figures("fired several shots") == frozenset()
+
+
+def test_fuzzy_matches_misspellings_and_transliterations_only() -> None:
+    vocabulary = FuzzyVocabulary(["atambayev", "zheenbekov", "retreat", "hostages", "fired"])
+    assert vocabulary.closest("atambaiev")[0] == "atambayev"  # type: ignore[index]
+    assert vocabulary.closest("zhenbekov")[0] == "zheenbekov"  # type: ignore[index]
+    assert vocabulary.closest("hostges")[0] == "hostages"  # type: ignore[index]
+    assert vocabulary.closest("treat") is None  # a different word, however close in letters
+    assert vocabulary.closest("freed") is None
+    assert vocabulary.closest("gun") is None  # too short to guess
+
+
+def test_synonym_table_matches_on_stems_and_phrases(tmp_path: Path) -> None:
+    (tmp_path / "synonyms.txt").write_text("# comment\nweapons = firearms = guns\nex-president = former president\n\nbad line\n")
+    table = SynonymTable.load(tmp_path)
+    assert len(table) == 2
+    [(start, end, alternatives)] = table.expansions(["did", "he", "have", "a", "gun"])
+    assert (start, end) == (4, 5) and ("firearm",) in alternatives
+    [(start, end, alternatives)] = table.expansions(["the", "ex", "president", "spoke"])
+    assert (start, end) == (1, 3) and ("former", "presid") in alternatives
+    assert len(SynonymTable.load(tmp_path / "missing")) == 0
+
+
+def test_synonyms_and_typos_find_the_sentence() -> None:
+    rows = [
+        ChunkRow(1, 1, 0, "Sticks and stones were used to defend his mansion."),
+        ChunkRow(2, 1, 1, "The sitting President Sooronbay Zheenbekov accused Atambayev."),
+        ChunkRow(3, 1, 2, "The weather was mild in the mountains."),
+    ]
+    table = SynonymTable.parse(["residence = mansion", "Jeenbekov = Zheenbekov"])
+    knowledge = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")}, synonyms=table)
+    assert knowledge.search("How was the residence defended?", 1)[0].chunk_id == 1
+    assert knowledge.search("What did Jeenbekov do?", 1)[0].chunk_id == 2
+    assert knowledge.search("Whom did Zhenbekov accuse?", 1)[0].chunk_id == 2
+    plain = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")})
+    with_table = knowledge.search("How was the residence defended?", 1)[0].score
+    assert with_table > 1.5 * plain.search("How was the residence defended?", 1)[0].score
