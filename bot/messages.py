@@ -25,8 +25,8 @@ EVENT_LINE = (
 )
 EXAMPLE_QUESTIONS = (
     "How many people were admitted to hospital?",
-    "Why did the special forces pull out of Koi-Tash?",
-    "What did Atambayev say to the troops?",
+    "What is Atambayev accused of?",
+    "How many hostages were taken?",
 )
 
 
