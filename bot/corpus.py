@@ -20,10 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".txt", ".md")
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
 RESERVED_NAMES = frozenset({"readme.md", "readme.txt", "synonyms.txt"})  # files in corpus/ that are not documents
 HEADER_KEYS = ("title", "publisher", "date", "url")
 _DATE_TOKEN = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*")
@@ -143,3 +144,99 @@ def list_files(folder: Path) -> list[Path]:
         and not p.name.startswith(".")
         and p.name.lower() not in RESERVED_NAMES
     )
+
+
+_INLINE_FIELD = re.compile(r"^\s*(title|publisher|date|url)\s*:", re.IGNORECASE)
+
+
+def parse_inline_header(line: str) -> dict[str, str]:
+    """Metadata on one line, as a caption or the first line of pasted text:
+    `title: Raid report | publisher: AKIpress | date: 2019-08-08 | url: https://...`"""
+    fields: dict[str, str] = {}
+    for part in line.split("|"):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition(":")
+        key = key.strip().lower()
+        if not sep or key not in HEADER_KEYS:
+            raise DocumentError(f"{part.strip()!r} is not one of {', '.join(k + ':' for k in HEADER_KEYS)}")
+        fields[key] = value.strip()
+    return fields
+
+
+def _with_fields(record: DocumentRecord, fields: dict[str, str]) -> DocumentRecord:
+    if not fields:
+        return record
+    date = _parse_date(fields["date"]) if fields.get("date") else record.date
+    url = fields.get("url") or record.url
+    if url and not re.match(r"https?://\S+\Z", url):
+        raise DocumentError(f"the url {url!r} is not an http(s) address")
+    return DocumentRecord(
+        title=fields.get("title") or record.title,
+        text=record.text,
+        publisher=fields.get("publisher") or record.publisher,
+        date=date,
+        url=url,
+        source=record.source,
+    )
+
+
+def parse_pasted(text: str, *, name: str = "Pasted text") -> DocumentRecord:
+    """Text sent after /add: a `---` header, or metadata on the first line, or just the article."""
+    text = text.strip()
+    first, _, rest = text.partition("\n")
+    if _INLINE_FIELD.match(first):
+        return replace(_with_fields(parse_text(rest, name=name), parse_inline_header(first)), source=None)
+    return replace(parse_text(text, name=name), source=None)
+
+
+def html_to_record(markup: str, *, name: str) -> DocumentRecord:
+    """An HTML page's readable text, with title, publisher, date and url from its head when present."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+
+    def meta(*names: str) -> str | None:
+        for meta_name in names:
+            tag = soup.find("meta", attrs={"property": meta_name}) or soup.find("meta", attrs={"name": meta_name})
+            content = tag.get("content") if tag else None
+            if isinstance(content, str) and content.strip():
+                return content.strip()
+        return None
+
+    title = meta("og:title") or (soup.title.get_text(strip=True) if soup.title else None)
+    publisher = meta("og:site_name", "publisher")
+    published = meta("article:published_time", "date", "pubdate")
+    url = meta("og:url")
+    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template"]):
+        tag.decompose()
+    root = soup.find("article") or soup.body or soup
+    paragraphs = [" ".join(line.split()) for line in root.get_text("\n").splitlines()]
+    text = "\n\n".join(p for p in paragraphs if p)
+    if not text.strip():
+        raise DocumentError("it has no text")
+    date = None
+    if published and re.match(r"\d{4}-\d{2}-\d{2}", published):
+        date = _parse_date(published[:10])
+    if url and not re.match(r"https?://\S+\Z", url):
+        url = None
+    return DocumentRecord(title=title or title_from_name(name), text=text, publisher=publisher, date=date, url=url)
+
+
+def parse_upload(data: bytes, *, filename: str, caption: str | None = None) -> DocumentRecord:
+    """A file an admin sent: type checked by name and content, UTF-8 only; caption metadata wins."""
+    name = Path(filename.replace("\\", "/")).name or "upload.txt"
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise DocumentError(f"only {', '.join(UPLOAD_SUFFIXES)} files can be added")
+    if b"\x00" in data[:8192]:
+        raise DocumentError("it is a binary file, not text")
+    text = decode(data)
+    if suffix in (".html", ".htm"):
+        record = html_to_record(text, name=name)
+    else:
+        record = replace(parse_text(text, name=name), source=None)
+    caption = (caption or "").strip()
+    if caption.lower().startswith("/add"):
+        caption = caption.split(maxsplit=1)[1] if len(caption.split(maxsplit=1)) > 1 else ""
+    return _with_fields(record, parse_inline_header(caption) if caption else {})

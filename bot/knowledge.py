@@ -83,6 +83,9 @@ class KnowledgeBase:
         query = self.parse(question) if isinstance(question, str) else question
         return self.retriever.search(query, k)
 
+    def chunks_of(self, document_id: int) -> list[ChunkRow]:
+        return [row for row in self._chunks.values() if row.document_id == document_id]
+
     def neighbours(self, chunk_id: int, before: int = 2, after: int = 2) -> list[ChunkRow]:
         """The chunk with up to `before`/`after` sentences of the same document around it."""
         row = self._chunks[chunk_id]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from bot.answering import Answer, Passage
 from bot.knowledge import ChunkRow, DocumentRef
+from bot.storage.questions import Stats, Unanswered
 
 MESSAGE_LIMIT = 4096
 
@@ -222,7 +223,7 @@ def help_text(max_chars: int) -> str:
         "Anything my sources don't cover: then I say so rather than guess.\n\n"
         "Under each answer: <b>More</b> shows further passages, <b>Context</b> the sentences around the quote, "
         "and 👍/👎 tell us whether it helped.\n\n"
-        "/sources lists my sources."
+        "/sources lists my sources. /forgetme deletes the questions and votes you sent me."
     )
 
 
@@ -308,3 +309,188 @@ def inline_description(doc: DocumentRef) -> str:
 
 def inline_nothing() -> str:
     return "No answer in my sources"
+
+
+# --- Administration ---------------------------------------------------------------------------------------
+
+ADMIN_HELP = (
+    "<b>Admin commands</b>\n"
+    "/add — add a document: send a .txt, .md or .html file (caption: <code>title: … | publisher: … | date: "
+    "2019-08-08 | url: …</code>), or <code>/add</code> followed by pasted text whose first line may carry the same\n"
+    "/docs — list documents\n/remove ID — stop quoting a document\n/restore ID — quote it again\n"
+    "/reindex — rebuild the index from the database\n/stats — usage and a chart\n"
+    "/unanswered — what users asked that I could not answer\n/export — the question log as CSV\n"
+    "/threshold [VALUE] — show or set the decline threshold\n"
+    "/admins, /admin_add ID, /admin_remove ID — manage admins"
+)
+
+
+def not_allowed() -> str:
+    return "Sorry, that is only for the bot's admins."
+
+
+def admins_list(admins: Sequence[tuple[int, bool]]) -> str:
+    if not admins:
+        return "There are no admins. Set ADMIN_IDS in the configuration to add the first."
+    lines = ["<b>Admins</b>"]
+    lines += [f"• <code>{user_id}</code>" + (" (from ADMIN_IDS)" if bootstrap else "") for user_id, bootstrap in admins]
+    return "\n".join(lines)
+
+
+def admin_usage(command: str) -> str:
+    return f"Please give a numeric Telegram user id, e.g. <code>/{esc(command)} 123456789</code>"
+
+
+def admin_added(user_id: int, added: bool) -> str:
+    return f"<code>{user_id}</code> is now an admin." if added else f"<code>{user_id}</code> already is an admin."
+
+
+def admin_removed(user_id: int, removed: bool) -> str:
+    return f"<code>{user_id}</code> is no longer an admin." if removed else f"<code>{user_id}</code> was not an admin."
+
+
+def admin_refused(reason: str) -> str:
+    return f"I can't do that: {esc(reason)}."
+
+
+def add_prompt(max_bytes: int) -> str:
+    return (
+        f"Send me the document: a .txt, .md or .html file up to {max_bytes // (1024 * 1024) or 1} MB, or paste its "
+        "text. A first line like <code>title: … | publisher: … | date: 2019-08-08</code> sets its details. "
+        "/cancel to stop."
+    )
+
+
+def add_cancelled() -> str:
+    return "Cancelled; nothing was added."
+
+
+def document_added(doc_id: int, title: str, sentences: int, suggestion: str | None) -> str:
+    text = f"Added document <b>#{doc_id}</b> “{esc(title)}” with {sentences} sentences. It is answerable now."
+    if suggestion:
+        text += f"\nTry asking: <i>{esc(suggestion)}</i>"
+    return text
+
+
+def document_duplicate(doc_id: int) -> str:
+    return f"I already have that text, as document #{doc_id}. Nothing was added."
+
+
+def document_refused(reason: str) -> str:
+    return f"I couldn't add that document: {esc(reason)}. Nothing was changed."
+
+
+def file_too_large(size: int, limit: int) -> str:
+    return (f"That file is {size / 1024 / 1024:.1f} MB; the limit is {limit / 1024 / 1024:.1f} MB. "
+            "Nothing was changed.")
+
+
+def documents_table(documents: Sequence[tuple[DocumentRef, int, bool]]) -> str:
+    if not documents:
+        return "There are no documents yet. Use /add to add one."
+    lines = ["<b>Documents</b>"]
+    for doc, sentences, active in documents:
+        details = ", ".join(part for part in (esc(doc.publisher or ""), format_date(doc.date)) if part)
+        state = "" if active else " — <i>removed</i>"
+        lines.append(f"<b>#{doc.id}</b> {esc(doc.title)}" + (f" ({details})" if details else "")
+                     + f", {sentences} sentences{state}")
+    return "\n".join(lines)
+
+
+def id_usage(command: str) -> str:
+    return f"Please give the document's number, e.g. <code>/{esc(command)} 3</code> (see /docs)."
+
+
+def no_such_document(doc_id: int) -> str:
+    return f"There is no document #{doc_id}. /docs lists them."
+
+
+def confirm_remove(doc: DocumentRef) -> str:
+    return f"Remove document <b>#{doc.id}</b> “{esc(doc.title)}”? It will no longer be quoted (/restore brings it back)."
+
+
+BUTTON_CONFIRM_REMOVE = "Yes, remove it"
+BUTTON_CANCEL = "Cancel"
+
+
+def removed(doc_id: int) -> str:
+    return f"Document #{doc_id} is removed and no longer quoted."
+
+
+def restored(doc_id: int) -> str:
+    return f"Document #{doc_id} is back and quoted again."
+
+
+def kept() -> str:
+    return "Kept; nothing was changed."
+
+
+def reindexing() -> str:
+    return "Rebuilding the index; questions are answered from the current one meanwhile…"
+
+
+def reindexed(sentences: int, documents: int, seconds: float) -> str:
+    return f"Index rebuilt: {sentences} sentences from {documents} documents in {seconds:.1f} s."
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def stats_text(stats: Stats) -> str:
+    lines = [
+        "<b>Usage</b>",
+        f"Questions: {stats.total} in all, {stats.today} today, {stats.last_7_days} in the last 7 days",
+        f"Answered: {_share(stats.answered_share)}",
+        f"👍 among votes: {_share(stats.upvote_share)} of {stats.votes}",
+        f"Median answer time: {'—' if stats.median_ms is None else f'{stats.median_ms:.1f} ms'}",
+    ]
+    if stats.top_questions:
+        lines.append("\n<b>Most asked</b>")
+        lines += [f"{n}× {esc(text)}" for text, n in stats.top_questions]
+    return "\n".join(lines)
+
+
+def stats_caption() -> str:
+    return "Questions per day, answered and declined (last 30 days)"
+
+
+def unanswered_list(items: Sequence[Unanswered]) -> str:
+    if not items:
+        return "Nothing unanswered in the last 30 days."
+    lines = ["<b>Unanswered and 👎 questions</b> (last 30 days, most frequent first)"]
+    for item in items:
+        kinds = ", ".join(k for k in (f"{item.declined} declined" if item.declined else "",
+                                        f"{item.downvoted} 👎" if item.downvoted else "") if k)
+        lines.append(f"{item.count}× {esc(item.text)} <i>({kinds})</i>")
+    text = lines[0]
+    for line in lines[1:]:
+        if visible_length(f"{text}\n{line}") > MESSAGE_LIMIT:
+            break
+        text = f"{text}\n{line}"
+    return text
+
+
+def export_caption(rows: int) -> str:
+    return f"The question log: {rows} questions with their votes."
+
+
+def threshold_text(value: float) -> str:
+    return (f"The decline threshold is <b>{value:.3f}</b>: I decline when the best passage matches less than that "
+            "share of a question. Set it with <code>/threshold 0.25</code>.")
+
+
+def threshold_set(value: float) -> str:
+    return f"The decline threshold is now <b>{value:.3f}</b>."
+
+
+def threshold_usage() -> str:
+    return "Please give a number from 0 to 1, e.g. <code>/threshold 0.25</code>."
+
+
+def forgotten(questions: int, votes: int) -> str:
+    return f"Done: I deleted {questions} of your questions and {votes} of your votes."
+
+
+def temporarily_unavailable() -> str:
+    return "Sorry, that is temporarily unavailable. Please try again in a minute."

@@ -120,6 +120,12 @@ class DocumentStore:
             }[result.outcome].append(path.name)
         return report
 
+    def delete(self, document_id: int) -> None:
+        with self.db.session() as session:
+            doc = session.get(Document, document_id)
+            if doc is not None:
+                session.delete(doc)
+
     def set_active(self, document_id: int, active: bool) -> DocumentRef | None:
         with self.db.session() as session:
             doc = session.get(Document, document_id)

@@ -93,3 +93,23 @@ class Vote(Base):
     voted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     question: Mapped[Question] = relationship(back_populates="votes")
+
+
+class Admin(Base):
+    """An admin added by command; the bootstrap admins come from ADMIN_IDS and are not stored."""
+
+    __tablename__ = "admins"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Setting(Base):
+    """A setting changed at run time by an admin (the decline threshold), kept across restarts."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(1000))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

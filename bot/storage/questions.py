@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import re
+import statistics
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+
+from bot.textproc import normalize
 
 from bot.storage.db import Database
 from bot.storage.models import Question, Vote
@@ -70,3 +77,130 @@ class QuestionLog:
     def votes(self, question_id: int) -> dict[int, int]:
         with self.db.session() as session:
             return {v.user_id: v.value for v in session.scalars(select(Vote).where(Vote.question_id == question_id))}
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def group_key(text: str) -> str:
+    """Questions that differ only in case, spacing or punctuation are one question for the statistics."""
+    return " ".join(re.sub(r"[^\w\s]", " ", normalize(text)).split())
+
+
+@dataclass(frozen=True)
+class Stats:
+    total: int
+    today: int
+    last_7_days: int
+    answered_share: float | None
+    upvote_share: float | None
+    votes: int
+    median_ms: float | None
+    top_questions: list[tuple[str, int]]
+    per_day: list[tuple[dt.date, int, int]]  # day, answered, declined
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    text: str
+    count: int
+    declined: int
+    downvoted: int
+    last_asked: dt.datetime
+
+
+EXPORT_COLUMNS = (
+    "id", "asked_at", "chat_type", "chat_id", "user_id", "question", "answered", "top_chunk_id", "top_score",
+    "latency_ms", "votes_up", "votes_down",
+)
+
+
+class QuestionReports:
+    """Read-side views of the question log for admins, and the user's right to be forgotten."""
+
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    def stats(self, *, now: dt.datetime | None = None, days: int = 30, top: int = 5) -> Stats:
+        now = now or utcnow()
+        today = now.date()
+        with self.db.session() as session:
+            rows = session.execute(select(Question.asked_at, Question.answered, Question.latency_ms, Question.text)).all()
+            votes = session.execute(select(Vote.value)).scalars().all()
+        total = len(rows)
+        days_ago = [(today - _utc(r.asked_at).date()).days for r in rows]
+        latencies = sorted(r.latency_ms for r in rows if r.latency_ms is not None)
+        counts: dict[str, tuple[int, str]] = {}
+        for r in rows:
+            key = group_key(r.text)
+            count, _ = counts.get(key, (0, r.text))
+            counts[key] = (count + 1, r.text)
+        per_day = []
+        for offset in range(days - 1, -1, -1):
+            day = today - dt.timedelta(days=offset)
+            answered = sum(1 for r, d in zip(rows, days_ago) if d == offset and r.answered)
+            declined = sum(1 for r, d in zip(rows, days_ago) if d == offset and not r.answered)
+            per_day.append((day, answered, declined))
+        return Stats(
+            total=total,
+            today=sum(1 for d in days_ago if d == 0),
+            last_7_days=sum(1 for d in days_ago if d < 7),
+            answered_share=sum(r.answered for r in rows) / total if total else None,
+            upvote_share=sum(v > 0 for v in votes) / len(votes) if votes else None,
+            votes=len(votes),
+            median_ms=statistics.median(latencies) if latencies else None,
+            top_questions=[(text, n) for n, text in sorted(counts.values(), key=lambda c: (-c[0], c[1]))[:top]],
+            per_day=per_day,
+        )
+
+    def unanswered(self, *, limit: int = 15, since_days: int = 30, now: dt.datetime | None = None) -> list[Unanswered]:
+        """Declined questions and answers voted 👎, grouped, most frequent first."""
+        since = (now or utcnow()) - dt.timedelta(days=since_days)
+        downvoted = select(Vote.question_id).where(Vote.value < 0)
+        query = select(Question.id, Question.text, Question.answered, Question.asked_at).where(
+            Question.asked_at >= since, (Question.answered.is_(False)) | Question.id.in_(downvoted)
+        )
+        groups: dict[str, list[Any]] = {}
+        with self.db.session() as session:
+            for row in session.execute(query):
+                groups.setdefault(group_key(row.text), []).append(row)
+        items = [
+            Unanswered(
+                text=max(rows, key=lambda r: _utc(r.asked_at)).text,
+                count=len(rows),
+                declined=sum(not r.answered for r in rows),
+                downvoted=sum(bool(r.answered) for r in rows),
+                last_asked=max(_utc(r.asked_at) for r in rows),
+            )
+            for rows in groups.values()
+        ]
+        items.sort(key=lambda u: (-u.count, -u.last_asked.timestamp()))
+        return items[:limit]
+
+    def export_csv(self) -> str:
+        up = select(func.count(Vote.id)).where(Vote.question_id == Question.id, Vote.value > 0).scalar_subquery()
+        down = select(func.count(Vote.id)).where(Vote.question_id == Question.id, Vote.value < 0).scalar_subquery()
+        query = select(Question, up, down).order_by(Question.id)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_COLUMNS)
+        with self.db.session() as session:
+            for question, ups, downs in session.execute(query):
+                writer.writerow([
+                    question.id, _utc(question.asked_at).isoformat(), question.chat_type, question.chat_id,
+                    question.user_id, question.text, int(question.answered), question.top_chunk_id,
+                    "" if question.top_score is None else round(question.top_score, 4),
+                    "" if question.latency_ms is None else round(question.latency_ms, 2), ups, downs,
+                ])
+        return out.getvalue()
+
+    def forget(self, user_id: int) -> tuple[int, int]:
+        """Delete a user's questions (with the votes on them) and their votes; (questions, votes) deleted."""
+        with self.db.session() as session:
+            own_votes = session.execute(delete(Vote).where(Vote.user_id == user_id)).rowcount or 0
+            asked = select(Question.id).where(Question.user_id == user_id)
+            session.execute(delete(Vote).where(Vote.question_id.in_(asked)))
+            questions = session.execute(delete(Question).where(Question.user_id == user_id)).rowcount or 0
+            return questions, own_votes

@@ -16,9 +16,11 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    ConversationHandler,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -26,7 +28,7 @@ from bot.config import Settings
 from bot.flood import FloodGuard
 from bot.service import QAService
 from bot.storage import Database
-from bot.telegram import handlers
+from bot.telegram import admin, handlers
 from bot.telegram.context import SERVICES_KEY, BotContext, BotServices
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ USER_COMMANDS = [
     BotCommand("help", "How to ask"),
     BotCommand("sources", "The news sources I quote"),
     BotCommand("ask", "Ask a question (in groups)"),
+    BotCommand("forgetme", "Delete my questions and votes"),
 ]
 
 
@@ -45,11 +48,13 @@ class ConfigurationError(ValueError):
 
 
 async def publish_commands(application: Application) -> None:  # type: ignore[type-arg]
-    """Publish the command menu; a failure here is worth a warning, never a crash."""
+    """Publish the command menus (everyone's, and the admins' in their chats); failures are only warnings."""
     try:
         await application.bot.set_my_commands(USER_COMMANDS)
     except TelegramError as error:
         log.warning("could not publish the command menu: %s", error)
+    services: BotServices = application.bot_data[SERVICES_KEY]
+    await admin.publish_admin_menu(application.bot, [user_id for user_id, _ in services.service.admins.all()])
 
 
 def build_application(
@@ -80,16 +85,46 @@ def build_application(
     )
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     new_message = filters.UpdateType.MESSAGE
-    # Order matters: commands first, then text by chat type, then everything else a user may send.
+    from_admin = admin.AdminFilter(service.admins)
+    # Group -1 is the gate: admin commands and admin buttons from anyone else stop there.
+    application.add_handler(TypeHandler(Update, admin.guard), group=-1)
+    # Order matters: the /add conversation first (it takes the admin's next message), then commands, then
+    # text by chat type, then everything else a user may send.
     application.add_handlers(
         [
+            ConversationHandler(
+                entry_points=[CommandHandler("add", admin.add_command)],
+                states={
+                    admin.WAITING_FOR_DOCUMENT: [
+                        MessageHandler(filters.Document.ALL, admin.receive_file),
+                        MessageHandler(filters.TEXT & ~filters.COMMAND, admin.receive_text),
+                    ]
+                },
+                fallbacks=[CommandHandler("cancel", admin.cancel)],
+                conversation_timeout=600,
+            ),
+            CommandHandler("docs", admin.list_documents),
+            CommandHandler("remove", admin.ask_to_remove),
+            CommandHandler("restore", admin.restore_document),
+            CommandHandler("reindex", admin.reindex),
+            CommandHandler("stats", admin.show_stats),
+            CommandHandler("unanswered", admin.show_unanswered),
+            CommandHandler("export", admin.export_log),
+            CommandHandler("threshold", admin.threshold),
+            CommandHandler("admins", admin.list_admins),
+            CommandHandler("admin_add", admin.add_admin),
+            CommandHandler("admin_remove", admin.remove_admin),
+            CommandHandler("cancel", admin.cancel),
             CommandHandler("start", handlers.start),
             CommandHandler("help", handlers.show_help),
             CommandHandler("sources", handlers.show_sources),
             CommandHandler("ask", handlers.ask_command),
+            CommandHandler("forgetme", handlers.forget_me),
+            MessageHandler(private & new_message & filters.Document.ALL & from_admin, admin.receive_file),
             MessageHandler(private & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_private),
             MessageHandler(groups & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_in_group),
             MessageHandler(private & new_message & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.refuse_non_text),
+            CallbackQueryHandler(admin.press_admin_button, pattern=f"^{admin.BUTTON_PREFIX}"),
             CallbackQueryHandler(handlers.press_button),
             InlineQueryHandler(handlers.answer_inline),
         ]
@@ -99,7 +134,12 @@ def build_application(
 
 
 def open_service(settings: Settings) -> QAService:
-    service = QAService(Database(settings.resolved_database_url), threshold=settings.decline_threshold, top_k=settings.top_k)
+    service = QAService(
+        Database(settings.resolved_database_url),
+        threshold=settings.decline_threshold,
+        top_k=settings.top_k,
+        admin_ids=settings.admin_ids,
+    )
     report = service.start(settings.corpus_dir)
     if report is not None:
         for name, reason in report.errors:

@@ -36,7 +36,21 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def show_help(update: Update, context: BotContext) -> None:
     """Explain how to ask and what can and cannot be answered."""
-    await update.effective_message.reply_html(messages.help_text(context.services.settings.max_question_chars))  # type: ignore[union-attr]
+    text = messages.help_text(context.services.settings.max_question_chars)
+    user = update.effective_user
+    if context.services.service.admins.is_admin(user.id if user else None):
+        text += "\n\n" + messages.ADMIN_HELP
+    await update.effective_message.reply_html(text)  # type: ignore[union-attr]
+
+
+async def forget_me(update: Update, context: BotContext) -> None:
+    """Delete the sender's logged questions and votes, and say how many."""
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None:
+        return
+    questions, votes = await asyncio.to_thread(context.services.service.reports.forget, user.id)
+    await message.reply_html(messages.forgotten(questions, votes))
 
 
 async def show_sources(update: Update, context: BotContext) -> None:
