@@ -155,6 +155,8 @@ class FakeBotApi:
         self._query_ids = itertools.count(1)
         self._chats: dict[int, dict[str, Any]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.files: dict[str, bytes] = {}
+        self.uploads: list[tuple[str, str, bytes]] = []  # (method, file name, bytes) the bot sent
         self.pending_queries: set[str] = set()
         self._cond = threading.Condition()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -182,7 +184,10 @@ class FakeBotApi:
         self._loop = asyncio.get_running_loop()
         self._new_update = asyncio.Event()
         self._stop = asyncio.Event()
-        app = tornado.web.Application([(r"/bot([^/]+)/([A-Za-z]+)", _MethodHandler, {"api": self})])
+        app = tornado.web.Application([
+            (r"/bot([^/]+)/([A-Za-z]+)", _MethodHandler, {"api": self}),
+            (r"/file/bot([^/]+)/(.+)", _FileHandler, {"api": self}),
+        ])
         server = app.listen(0, address=self.host)
         self.port = next(iter(server._sockets.values())).getsockname()[1]
         self._ready.set()
@@ -247,6 +252,25 @@ class FakeBotApi:
             "sticker": {"file_id": "stk1", "file_unique_id": "u1", "type": "regular", "width": 512,
                         "height": 512, "is_animated": False, "is_video": False},
         }
+        self.push_update({"message": message})
+        return message
+
+    def send_document(self, filename: str, data: bytes, *, user_id: int, caption: str | None = None,
+                      declared_size: int | None = None) -> dict[str, Any]:
+        """A user sends a file; `declared_size` lets a test claim a size the bytes do not have."""
+        file_id = f"doc{next(self._query_ids)}"
+        self.files[file_id] = data
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(user_id, "private"),
+            "from": self.user(user_id),
+            "document": {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename,
+                         "mime_type": "application/octet-stream",
+                         "file_size": len(data) if declared_size is None else declared_size},
+        }
+        if caption is not None:
+            message["caption"] = caption
         self.push_update({"message": message})
         return message
 
@@ -358,6 +382,8 @@ class FakeBotApi:
                 raise BadRequest(f"{name} is required")
 
     def _bot_message(self, params: dict[str, Any], visible: str) -> dict[str, Any]:
+        if str(params.get("chat_id", "")).lstrip("-").isdigit():
+            params["chat_id"] = int(params["chat_id"])
         chat_id = int(params["chat_id"])
         if chat_id not in self._chats:
             raise BadRequest("chat not found")
@@ -403,12 +429,53 @@ class FakeBotApi:
 
     async def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
         self._require(params, "commands")
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") not in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators",
+                                     "chat", "chat_administrators", "chat_member"):
+            raise BadRequest("invalid scope")
+        if scope["type"] == "chat" and not isinstance(scope.get("chat_id"), int):
+            raise BadRequest("scope chat_id required")
         for command in params["commands"]:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", command.get("command", "")):
                 raise BadRequest("BOT_COMMAND_INVALID")
             if not 1 <= len(command.get("description", "")) <= 256:
                 raise BadRequest("BOT_COMMAND_DESCRIPTION_INVALID")
         return True
+
+    async def _m_deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(params, "file_id")
+        data = self.files.get(params["file_id"])
+        if data is None:
+            raise BadRequest("invalid file_id")
+        return {"file_id": params["file_id"], "file_unique_id": "u" + params["file_id"], "file_size": len(data),
+                "file_path": f"documents/{params['file_id']}"}
+
+    def _upload(self, method: str, params: dict[str, Any], field_name: str) -> dict[str, Any]:
+        self._require(params, "chat_id", field_name)
+        upload = params[field_name]
+        if not isinstance(upload, dict) or "body" not in upload:
+            raise BadRequest(f"{field_name} must be uploaded as a file")
+        if params.get("caption") is not None:
+            check_text(params["caption"], params.get("parse_mode"), limit=1024, field_name="caption")
+        self.uploads.append((method, upload["filename"], upload["body"]))
+        return upload
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        upload = self._upload("sendPhoto", params, "photo")
+        if not upload["body"].startswith(b"\x89PNG") and not upload["body"].startswith(b"\xff\xd8"):
+            raise BadRequest("IMAGE_PROCESS_FAILED")
+        message = self._bot_message(params, params.get("caption") or "")
+        message["photo"] = [{"file_id": "p1", "file_unique_id": "up1", "width": 800, "height": 350}]
+        return message
+
+    async def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        upload = self._upload("sendDocument", params, "document")
+        message = self._bot_message(params, params.get("caption") or "")
+        message["document"] = {"file_id": "d1", "file_unique_id": "ud1", "file_name": upload["filename"]}
+        return message
 
     async def _m_sendChatAction(self, params: dict[str, Any]) -> bool:
         self._require(params, "chat_id", "action")
@@ -496,6 +563,18 @@ class OfflineRequest(BaseRequest):
         params = request_data.parameters if request_data is not None else {}
         status, body = await self.api.handle(url.rsplit("/", 1)[1], dict(params))
         return status, json.dumps(body).encode()
+
+
+class _FileHandler(tornado.web.RequestHandler):
+    def initialize(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    def get(self, token: str, path: str) -> None:
+        data = self.api.files.get(path.rsplit("/", 1)[-1])
+        if token != self.api.token or data is None:
+            self.set_status(404)
+            return
+        self.finish(data)
 
 
 class _MethodHandler(tornado.web.RequestHandler):

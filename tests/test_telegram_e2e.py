@@ -37,11 +37,13 @@ def start_bot(api: FakeBotApi, tmp: Path, **extra: str) -> subprocess.Popen[byte
     if not corpus.exists():
         shutil.copytree(CORPUS, corpus)
         (corpus / "hostile.txt").write_text(HOSTILE)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_", "DATABASE_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "WEBHOOK_", "DATABASE_", "ADMIN_", "MAX_", "FLOOD_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url, DATABASE_URL=f"sqlite:///{tmp / 'bot.sqlite3'}",
-        CORPUS_DIR=str(corpus), FLOOD_LIMIT="4", FLOOD_WINDOW_SECONDS="60", MAX_QUESTION_CHARS="300", **extra,
+        CORPUS_DIR=str(corpus), FLOOD_LIMIT="4", FLOOD_WINDOW_SECONDS="60", MAX_QUESTION_CHARS="300",
     )
+    env.update(extra)
     log = open(tmp / "bot.log", "wb")
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
 
