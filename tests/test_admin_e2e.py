@@ -70,7 +70,9 @@ def bot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         stop_bot(process)
         api.stop()
     assert api.errors == [], api.errors
-    assert TOKEN not in (tmp / "bot.log").read_text()
+    log = (tmp / "bot.log").read_text()
+    assert TOKEN not in log
+    assert f"refused admin action 'add' from user {USER}" in log and "'button' from user" in log
 
 
 def test_admin_uploads_a_document_and_it_answers_at_once(bot: Harness) -> None:

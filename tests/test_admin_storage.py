@@ -118,3 +118,28 @@ def test_question_logging_failure_never_blocks_an_answer(database: Database) -> 
         session.execute(text("DROP TABLE questions"))
     logged = service.ask("How many people were admitted to hospital?", user_id=1)
     assert logged.question_id is None and logged.answer.answered
+
+
+def test_questions_are_answered_while_the_index_rebuilds(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    service = QAService(database, threshold=0.2)
+    service.start(CORPUS)
+    old = service.knowledge
+    building, release = threading.Event(), threading.Event()
+    original = KnowledgeBase.__init__
+
+    def slow_build(self: KnowledgeBase, *args: object, **kwargs: object) -> None:
+        building.set()
+        release.wait(10)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(KnowledgeBase, "__init__", slow_build)
+    worker = threading.Thread(target=service.rebuild)
+    worker.start()
+    assert building.wait(10)
+    answer = service.answer("How many people were admitted to hospital?")  # served by the old index meanwhile
+    assert answer.answered and service.knowledge is old
+    release.set()
+    worker.join(10)
+    assert service.knowledge is not old and len(service.knowledge) == len(old)

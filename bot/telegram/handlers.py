@@ -14,6 +14,7 @@ from telegram import (
     MessageEntity,
     Update,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import BadRequest, TelegramError
 
 from bot import messages, smalltalk
@@ -258,8 +259,10 @@ async def answer_inline(update: Update, context: BotContext) -> None:
 async def report_error(update: object, context: BotContext) -> None:
     """Log the error with its traceback first, then tell the user something went wrong."""
     log.error("Exception while handling an update", exc_info=context.error)
+    text = (messages.temporarily_unavailable() if isinstance(context.error, SQLAlchemyError)
+            else messages.something_went_wrong())
     if isinstance(update, Update) and update.effective_message is not None:
         try:
-            await update.effective_message.reply_html(messages.something_went_wrong())
+            await update.effective_message.reply_html(text)
         except TelegramError:
             log.warning("could not tell the user about the error")
