@@ -1,0 +1,52 @@
+"""Reproducible synthetic corpora for speed benchmarks: sentences drawn with the word and sentence-length
+statistics of real text (the SQuAD articles), so term frequencies follow the same long tail."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+")
+
+
+class TextModel:
+    """Unigram word frequencies and sentence lengths learned from real paragraphs."""
+
+    def __init__(self, paragraphs: list[str]) -> None:
+        from bot.chunking import sentence_spans
+
+        counts: Counter[str] = Counter()
+        lengths: list[int] = []
+        for paragraph in paragraphs:
+            for start, end in sentence_spans(paragraph):
+                tokens = _WORD.findall(paragraph[start:end])
+                if tokens:
+                    counts.update(tokens)
+                    lengths.append(len(tokens))
+        self.words = np.array(list(counts))
+        frequencies = np.array(list(counts.values()), dtype=np.float64)
+        self.probabilities = frequencies / frequencies.sum()
+        self.lengths = np.array(lengths)
+
+    @classmethod
+    def from_squad(cls, *paths: Path) -> TextModel:
+        paragraphs = []
+        for path in paths:
+            for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
+                paragraphs += [p["context"] for p in article["paragraphs"]]
+        return cls(paragraphs)
+
+    def sentences(self, count: int, *, seed: int = 20190807) -> list[str]:
+        rng = np.random.default_rng(seed)
+        lengths = rng.choice(self.lengths, size=count)
+        words = self.words[rng.choice(len(self.words), size=int(lengths.sum()), p=self.probabilities)]
+        out, at = [], 0
+        for length in lengths:
+            chunk = words[at: at + length]
+            at += length
+            out.append(" ".join(chunk).capitalize() + ".")
+        return out
