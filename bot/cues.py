@@ -16,15 +16,6 @@ _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
     "hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|several|half"
 )
-_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
-_DATE = re.compile(
-    r"\b(1[0-9]{3}|20[0-9]{2})\b|\b(january|february|march|april|may|june|july|august|september|october|"
-    r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday|"
-    r"friday|saturday|sunday|century|centuries|decade|yesterday|today|tomorrow|morning|evening|night|"
-    r"afternoon|dawn|noon|midnight|week|weeks|month|months|year|years|day|days|hours?|later|earlier|before|after)\b",
-    re.IGNORECASE,
-)
-_NAME = re.compile(r"(?<![.!?\"“]\s)(?<!^)\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
 
 _ASKS_NUMBER = re.compile(
     r"\bhow (many|much|long|old|far|large|big|tall|often|high)\b|\bwhat (percentage|number|amount|size|age)\b"
@@ -38,11 +29,6 @@ _ASKS_DATE = re.compile(
 _ASKS_PERSON = re.compile(r"\bwho\b|\bwhom\b|\bwhose\b", re.IGNORECASE)
 _ASKS_PLACE = re.compile(r"\bwhere\b|\b(what|which) (place|village|city|town|country|region)\b", re.IGNORECASE)
 _ASKS_REASON = re.compile(r"\bwhy\b|\bwhat (was|is) the reason\b|\bfor what reason\b", re.IGNORECASE)
-_REASON = re.compile(
-    r"\b(because|after|due to|as a result|decision|decided|in order to|so that|since|following|over|amid|reason)\b",
-    re.IGNORECASE,
-)
-_PLACE = re.compile(r"\b(in|at|outside|near|from|to|into|of|towards|inside) (the )?[A-Z][a-z]+")
 
 
 def question_type(question: str) -> AnswerType | None:
@@ -59,18 +45,37 @@ def question_type(question: str) -> AnswerType | None:
     return None
 
 
+_WORDS = re.compile(r"[a-z]+")
+_DIGIT = re.compile(r"\d")
+_YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})\b")
+_NAME = re.compile(r"[a-z0-9,;:)] +[A-Z][a-z]")  # a capitalised word inside the sentence, not opening it
+_PLACE = re.compile(r"\b(?:[Ii]n|at|outside|near|from|to|into|of|towards|inside) (?:the )?[A-Z][a-z]")
+_REASON_PHRASE = re.compile(r"\b(?:due to|as a result|in order to|so that)\b")
+_NUMBER_SET = frozenset(_NUMBER_WORDS.split("|"))
+_DATE_SET = frozenset(
+    "january february march april may june july august september october november december jan feb mar apr jun "
+    "jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday century centuries decade "
+    "yesterday today tomorrow morning evening night afternoon dawn noon midnight week weeks month months year years "
+    "day days hour hours later earlier before after".split()
+)
+_REASON_SET = frozenset("because after decision decided since following over amid reason".split())
+
+
 def sentence_cues(text: str) -> int:
-    """A bit mask over TYPES: which kinds of answer the sentence holds."""
+    """A bit mask over TYPES: which kinds of answer the sentence holds. Runs once per sentence at indexing,
+    so it keeps to set look-ups and simple patterns."""
+    lowered = text.lower()
+    tokens = set(_WORDS.findall(lowered))
     mask = 0
-    if _NUMBER.search(text):
+    if _DIGIT.search(text) or not _NUMBER_SET.isdisjoint(tokens):
         mask |= 1
-    if _DATE.search(text):
+    if not _DATE_SET.isdisjoint(tokens) or _YEAR.search(text):
         mask |= 2
     if _NAME.search(text):
         mask |= 4
     if _PLACE.search(text):
         mask |= 8
-    if _REASON.search(text):
+    if not _REASON_SET.isdisjoint(tokens) or _REASON_PHRASE.search(lowered):
         mask |= 16
     return mask
 

@@ -41,7 +41,11 @@ _stemmer = Stemmer.Stemmer("english")
 
 def normalize(text: str) -> str:
     """Fold typography, accents, invisible marks and case so that users' typing matches the documents."""
+    if text.isascii():  # most news text: already NFKC, nothing to strip
+        return text.translate(_PUNCT_MAP).lower()
     text = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
