@@ -54,5 +54,10 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'eventbot.sqlite3').resolve()}"
 
     @property
+    def index_dir(self) -> Path:
+        """Where the index is saved between runs."""
+        return self.data_dir / "index"
+
+    @property
     def has_token(self) -> bool:
         return self.telegram_bot_token is not None

@@ -22,7 +22,7 @@ class FuzzyVocabulary:
         self.words_ = sorted({w for w in words if len(w) >= MIN_LENGTH and not w.isdigit()})
         self.min_similarity = min_similarity
         self.candidates = candidates
-        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), dtype=np.float32)
+        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), dtype=np.float32)
         if self.words_:
             self._postings = sp.csr_matrix(self._vectorizer.fit_transform(self.words_).T)
         self._cache: dict[str, tuple[str, float] | None] = {}
@@ -37,12 +37,13 @@ class FuzzyVocabulary:
         if query.nnz == 0:
             self._cache[word] = None
             return None
-        scores = (query @ self._postings).toarray()[0]
-        top = np.argsort(-scores)[: self.candidates]
+        hits = query @ self._postings  # sparse: only words sharing an n-gram with this one
+        if hits.nnz == 0:
+            self._cache[word] = None
+            return None
+        order = np.argpartition(-hits.data, min(self.candidates, hits.nnz) - 1)[: self.candidates]
         best: tuple[str, float] | None = None
-        for index in top:
-            if scores[index] <= 0:
-                break
+        for index in hits.indices[order]:
             candidate = self.words_[index]
             if candidate[0] != word[0] or abs(len(candidate) - len(word)) > 2:
                 continue

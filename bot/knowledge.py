@@ -1,7 +1,9 @@
-"""The searchable knowledge: the active chunks, their documents, and a TF-IDF index over them.
+"""The searchable knowledge: the chunks of the indexed documents, their sources, and the index over them.
 
-A `KnowledgeBase` is immutable once built; a rebuild makes a new one and the
-service swaps the reference in one step, so questions never see half an index.
+A `KnowledgeBase` is immutable: a rebuild, a new document (`extend`) or a removal
+(`with_active`) makes a new one, and the service swaps the reference in one step,
+so questions never see half an index. Chunk texts live in one UTF-8 blob with
+offsets, so a million sentences cost little memory and load from disk at once.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from bot.fuzzy import FuzzyVocabulary
 from bot.query import QueryBuilder
@@ -36,6 +40,55 @@ class ChunkRow:
     text: str
 
 
+class ChunkTable:
+    """Chunks as arrays, in document and position order: ids, documents, positions, texts (one blob)."""
+
+    def __init__(self, ids: np.ndarray, documents: np.ndarray, positions: np.ndarray, blob: bytes,
+                 offsets: np.ndarray) -> None:
+        self.ids, self.documents, self.positions = ids, documents, positions
+        self.blob, self.offsets = blob, offsets
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted_ids = ids[self._order]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[ChunkRow]) -> ChunkTable:
+        ids, documents, positions, encoded = [], [], [], []
+        for row in rows:
+            ids.append(row.chunk_id)
+            documents.append(row.document_id)
+            positions.append(row.position)
+            encoded.append(row.text.encode("utf-8"))
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        return cls(np.array(ids, dtype=np.int64), np.array(documents, dtype=np.int64),
+                   np.array(positions, dtype=np.int32), b"".join(encoded), offsets)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def concat(self, other: ChunkTable) -> ChunkTable:
+        return ChunkTable(
+            np.concatenate([self.ids, other.ids]), np.concatenate([self.documents, other.documents]),
+            np.concatenate([self.positions, other.positions]), self.blob + other.blob,
+            np.concatenate([self.offsets, other.offsets[1:] + self.offsets[-1]]),
+        )
+
+    def text(self, index: int) -> str:
+        return self.blob[self.offsets[index]: self.offsets[index + 1]].decode("utf-8")
+
+    def texts(self) -> list[str]:
+        return [self.text(i) for i in range(len(self))]
+
+    def index_of(self, chunk_id: int) -> int | None:
+        at = int(np.searchsorted(self._sorted_ids, chunk_id))
+        if at < len(self._sorted_ids) and self._sorted_ids[at] == chunk_id:
+            return int(self._order[at])
+        return None
+
+    def row(self, index: int) -> ChunkRow:
+        return ChunkRow(int(self.ids[index]), int(self.documents[index]), int(self.positions[index]), self.text(index))
+
+
 class KnowledgeBase:
     def __init__(
         self,
@@ -44,54 +97,100 @@ class KnowledgeBase:
         *,
         synonyms: SynonymTable | None = None,
         retriever: TfidfRetriever | None = None,
+        inactive: Iterable[int] = (),
+        table: ChunkTable | None = None,
+        surface: Iterable[str] | None = None,
     ) -> None:
-        self.documents: dict[int, DocumentRef] = dict(documents)
+        """Index `rows` (in document and position order) of `documents`; documents in `inactive` are kept in
+        the index but never quoted. With `table`, `retriever` and `surface` given, nothing is recomputed."""
+        self.all_documents: dict[int, DocumentRef] = dict(documents)
+        self.inactive = frozenset(inactive)
+        self.documents = {i: d for i, d in self.all_documents.items() if i not in self.inactive}
         self.synonyms = synonyms or SynonymTable()
-        self._chunks: dict[int, ChunkRow] = {}
-        self._by_position: dict[tuple[int, int], int] = {}
-        for row in rows:
-            if row.document_id not in self.documents:
-                continue
-            self._chunks[row.chunk_id] = row
-            self._by_position[(row.document_id, row.position)] = row.chunk_id
-        ids = list(self._chunks)
-        surface: set[str] = set()
+        if table is not None and retriever is not None and surface is not None:
+            self.table, self.retriever, self.surface = table, retriever, frozenset(surface)
+        else:
+            kept = [r for r in rows if r.document_id in self.all_documents]
+            self.table = ChunkTable.from_rows(kept)
+            texts = [r.text for r in kept]
+            seen: set[str] = set()
+            tokens = [_analyse(text, seen) for text in texts]
+            self.retriever = retriever or TfidfRetriever()
+            self.retriever.fit(texts, self.table.ids, groups=self.table.documents, tokens=tokens)
+            self.surface = frozenset(seen)
+        self.fuzzy = FuzzyVocabulary(self.surface)
+        self.queries = QueryBuilder(self.retriever, self.fuzzy, self.synonyms)
+        self._allowed = self._masks()
 
-        def analyze(text: str) -> list[str]:
-            tokens = [w for w in words(text) if w not in STOP_WORDS]
-            surface.update(tokens)
-            return [stem(w) for w in tokens]
-
-        chunks = [self._chunks[i] for i in ids]
-        self.retriever = retriever or TfidfRetriever()
-        self.retriever.analyzer = analyze
-        self.retriever.fit(
-            [c.text for c in chunks], ids, groups=[c.document_id for c in chunks]
-        )
-        self.queries = QueryBuilder(self.retriever, FuzzyVocabulary(surface), self.synonyms)
+    def _masks(self) -> list[np.ndarray | None]:
+        """One mask per index segment: which rows may be quoted (None: all)."""
+        masks: list[np.ndarray | None] = []
+        start = 0
+        for segment in self.retriever.segments_:
+            end = start + len(segment.ids)
+            if self.inactive:
+                masks.append(~np.isin(self.table.documents[start:end], np.fromiter(self.inactive, dtype=np.int64)))
+            else:
+                masks.append(None)
+            start = end
+        return masks
 
     def __len__(self) -> int:
-        return len(self._chunks)
+        """Sentences that can be quoted."""
+        if not self.inactive:
+            return len(self.table)
+        return int(sum(m.sum() if m is not None else 0 for m in self._allowed))
+
+    def extend(self, rows: Iterable[ChunkRow], documents: Mapping[int, DocumentRef]) -> KnowledgeBase:
+        """A new knowledge base with these documents added as a new index segment (milliseconds, not a rebuild)."""
+        kept = list(rows)
+        added = ChunkTable.from_rows(kept)
+        seen: set[str] = set()
+        texts = [r.text for r in kept]
+        tokens = [_analyse(text, seen) for text in texts]
+        retriever = self.retriever.extend(texts, added.ids, groups=added.documents, tokens=tokens)
+        return KnowledgeBase(
+            [], {**self.all_documents, **documents}, synonyms=self.synonyms, retriever=retriever,
+            inactive=self.inactive - set(documents), table=self.table.concat(added), surface=self.surface | seen,
+        )
+
+    def with_active(self, documents: Mapping[int, DocumentRef], inactive: Iterable[int]) -> KnowledgeBase:
+        """The same index with other documents quotable (removal and restore cost no re-indexing)."""
+        return KnowledgeBase(
+            [], {**self.all_documents, **documents}, synonyms=self.synonyms, retriever=self.retriever,
+            inactive=inactive, table=self.table, surface=self.surface,
+        )
+
+    @property
+    def segments(self) -> int:
+        return len(self.retriever.segments_)
 
     def chunk(self, chunk_id: int) -> ChunkRow | None:
-        return self._chunks.get(chunk_id)
+        index = self.table.index_of(chunk_id)
+        return self.table.row(index) if index is not None else None
+
+    def chunks_of(self, document_id: int) -> list[ChunkRow]:
+        return [self.table.row(int(i)) for i in np.flatnonzero(self.table.documents == document_id)]
 
     def parse(self, question: str) -> Query:
         return self.queries.build(question)
 
     def search(self, question: str | Query, k: int) -> list[Hit]:
         query = self.parse(question) if isinstance(question, str) else question
-        return self.retriever.search(query, k)
-
-    def chunks_of(self, document_id: int) -> list[ChunkRow]:
-        return [row for row in self._chunks.values() if row.document_id == document_id]
+        return self.retriever.search(query, k, allowed=self._allowed)
 
     def neighbours(self, chunk_id: int, before: int = 2, after: int = 2) -> list[ChunkRow]:
         """The chunk with up to `before`/`after` sentences of the same document around it."""
-        row = self._chunks[chunk_id]
-        found = []
-        for position in range(row.position - before, row.position + after + 1):
-            neighbour = self._by_position.get((row.document_id, position))
-            if neighbour is not None:
-                found.append(self._chunks[neighbour])
-        return found
+        index = self.table.index_of(chunk_id)
+        if index is None:
+            return []
+        document = self.table.documents[index]
+        lo, hi = max(index - before, 0), min(index + after + 1, len(self.table))
+        return [self.table.row(i) for i in range(lo, hi) if self.table.documents[i] == document]
+
+
+def _analyse(text: str, surface: set[str]) -> list[str]:
+    """Index terms of a text, noting its surface words for the fuzzy vocabulary."""
+    tokens = [w for w in words(text) if w not in STOP_WORDS]
+    surface.update(tokens)
+    return [stem(w) for w in tokens]

@@ -3,13 +3,17 @@
 Term weights are TF-IDF with BM25's saturating, length-normalised term frequency
 (k1, b tuned on SQuAD part-a), plus a little of each neighbouring sentence of the
 same document as weak context. Scoring walks only the postings of the query's
-terms (rows of the term-major matrix), so a query costs what its terms occur, not
-the corpus size. The index holds chunk ids and vectors, never the texts.
+terms (rows of the term-major matrices), so a query costs what its terms occur,
+not the corpus size. The index holds chunk ids and vectors, never the texts.
+
+An index is one or more segments: `fit` makes the first, `extend` returns a new
+index with one more segment for new documents, weighted with the same idf, so a
+document becomes searchable in milliseconds; a later `fit` folds them together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Self
 
@@ -19,9 +23,6 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from bot.cues import AnswerType, sentence_cues, type_bit
 from bot.textproc import analyze
-
-
-MATCHED = 0.1  # a concept is held by a sentence whose contribution reaches this share of the concept's idf
 
 
 class Hit(NamedTuple):
@@ -46,8 +47,21 @@ class Query:
     unknown: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class Segment:
+    """Term-major weights (terms known when it was built x its sentences), its chunk ids and answer cues."""
+
+    postings: sp.csr_matrix
+    ids: np.ndarray
+    cues: np.ndarray
+
+
 class NotFittedError(RuntimeError):
     pass
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
 
 
 class TfidfRetriever:
@@ -70,38 +84,108 @@ class TfidfRetriever:
         self.cue_boost = cue_boost
         self.coordination = coordination
 
-    def fit(self, texts: Sequence[str], ids: Sequence[int], groups: Sequence[int] | None = None) -> Self:
-        """Index `texts` under `ids`; consecutive texts with the same group are neighbours (context)."""
+    # --- building ------------------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        ids: Sequence[int],
+        groups: Sequence[int] | None = None,
+        *,
+        tokens: Sequence[list[str]] | None = None,
+    ) -> Self:
+        """Index `texts` under `ids`; consecutive texts of the same group are neighbours (context).
+        `tokens`, when given, are the texts already analysed."""
         if len(texts) != len(ids) or (groups is not None and len(groups) != len(texts)):
             raise ValueError("texts, ids and groups differ in length")
         n = len(texts)
-        self.ids_ = np.asarray(ids, dtype=np.int64)
-        self.cues_ = np.fromiter((sentence_cues(t) for t in texts), dtype=np.uint8, count=n)
-        vectorizer = CountVectorizer(analyzer=self.analyzer, dtype=np.float32)
-        try:
-            counts = vectorizer.fit_transform(texts).tocsr() if n else sp.csr_matrix((0, 0), dtype=np.float32)
-            self.vocabulary_: dict[str, int] = dict(vectorizer.vocabulary_) if n else {}
-        except ValueError:  # nothing but stop words
-            counts, self.vocabulary_ = sp.csr_matrix((n, 0), dtype=np.float32), {}
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        analysed = list(tokens) if tokens is not None else [self.analyzer(t) for t in texts]
+        vocabulary: dict[str, int] = {}
+        for terms in analysed:
+            for term in terms:
+                vocabulary.setdefault(term, len(vocabulary))
+        counts = self._count(analysed, vocabulary)
+        df = np.bincount(counts.indices, minlength=len(vocabulary))
+        self.vocabulary_ = vocabulary
         self.idf_ = (np.log((n + 1) / (df + 1)) + 1).astype(np.float32)
         self.idf_max_ = float(np.log(n + 1) + 1)
+        self.documents_ = n
         lengths = np.asarray(counts.sum(axis=1)).ravel()
-        average = lengths.mean() if n else 1.0
+        self.average_length_ = float(lengths.mean()) if n else 1.0
+        self.segments_ = [self._segment(texts, ids, groups, counts)]
+        return self
+
+    def extend(
+        self,
+        texts: Sequence[str],
+        ids: Sequence[int],
+        groups: Sequence[int] | None = None,
+        *,
+        tokens: Sequence[list[str]] | None = None,
+    ) -> TfidfRetriever:
+        """A new index: this one plus a segment for `texts`, weighted with this index's idf (new terms get
+        theirs from the enlarged corpus). This index is left as it is, so it can keep answering meanwhile."""
+        self._check_fitted()
+        analysed = list(tokens) if tokens is not None else [self.analyzer(t) for t in texts]
+        vocabulary = dict(self.vocabulary_)
+        for terms in analysed:
+            for term in terms:
+                vocabulary.setdefault(term, len(vocabulary))
+        counts = self._count(analysed, vocabulary)
+        total = self.documents_ + len(texts)
+        new_df = np.bincount(counts.indices, minlength=len(vocabulary))[len(self.idf_):]
+        new_idf = (np.log((total + 1) / (new_df + 1)) + 1).astype(np.float32)
+        grown = TfidfRetriever(
+            analyzer=self.analyzer, k1=self.k1, b=self.b, context_weight=self.context_weight,
+            cue_boost=self.cue_boost, coordination=self.coordination,
+        )
+        grown.vocabulary_ = vocabulary
+        grown.idf_ = np.concatenate([self.idf_, new_idf])
+        grown.idf_max_ = max(self.idf_max_, float(np.log(total + 1) + 1))
+        grown.documents_ = total
+        grown.average_length_ = self.average_length_
+        grown.segments_ = [*self.segments_, grown._segment(texts, ids, groups, counts)]
+        return grown
+
+    @staticmethod
+    def _count(analysed: Sequence[list[str]], vocabulary: dict[str, int]) -> sp.csr_matrix:
+        if not analysed or not vocabulary:
+            return sp.csr_matrix((len(analysed), len(vocabulary)), dtype=np.float32)
+        vectorizer = CountVectorizer(analyzer=_identity, vocabulary=vocabulary, dtype=np.float32)
+        return vectorizer.transform(analysed).tocsr()
+
+    def _segment(
+        self, texts: Sequence[str], ids: Sequence[int], groups: Sequence[int] | None, counts: sp.csr_matrix
+    ) -> Segment:
+        n = counts.shape[0]
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
         row_of = np.repeat(np.arange(n), np.diff(counts.indptr))
         tf = counts.data
-        norm = self.k1 * (1 - self.b + self.b * lengths[row_of] / max(average, 1e-9))
+        norm = self.k1 * (1 - self.b + self.b * lengths[row_of] / max(self.average_length_, 1e-9))
         weights = counts.copy()
         weights.data = (tf * (self.k1 + 1) / (tf + norm) * self.idf_[counts.indices]).astype(np.float32)
         if groups is not None and self.context_weight > 0 and n > 1:
             weights = (weights + self.context_weight * _neighbour_sum(np.asarray(groups), weights)).tocsr()
-        self.postings_ = sp.csr_matrix(weights.T, dtype=np.float32)
-        self.postings_.sort_indices()
-        return self
+        postings = sp.csr_matrix(weights.T, dtype=np.float32)
+        postings.sort_indices()
+        cues = np.fromiter((sentence_cues(t) for t in texts), dtype=np.uint8, count=n)
+        return Segment(postings, np.asarray(ids, dtype=np.int64), cues)
+
+    # --- searching -----------------------------------------------------------------------------------------
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "postings_"):
+        if not hasattr(self, "segments_"):
             raise NotFittedError("TfidfRetriever.search() called before fit()")
+
+    @property
+    def postings_(self) -> sp.csr_matrix:
+        """The first segment's term-major weights (the whole index until `extend` is used)."""
+        self._check_fitted()
+        return self.segments_[0].postings
+
+    @property
+    def ids_(self) -> np.ndarray:
+        return np.concatenate([s.ids for s in self.segments_])
 
     def parse(self, question: str) -> Query:
         """The plain query: each analysed term one concept; terms not in the vocabulary count as unknown."""
@@ -116,27 +200,44 @@ class TfidfRetriever:
                 concepts.append(Concept(((term_id, 1.0),), float(self.idf_[term_id])))
         return Query(tuple(concepts), None, tuple(unknown))
 
-    def search(self, query: str | Query, k: int = 5) -> list[Hit]:
-        """The `k` best chunks, best first; chunks that share no term with the query are never returned."""
+    def search(
+        self, query: str | Query, k: int = 5, *, allowed: Sequence[np.ndarray | None] | None = None
+    ) -> list[Hit]:
+        """The `k` best chunks, best first; chunks that share no term with the query are never returned.
+        `allowed`, one boolean mask per segment (None: all), leaves out the rows it marks False."""
         self._check_fitted()
         if isinstance(query, str):
             query = self.parse(query)
-        pairs = [(t, f, c) for c, concept in enumerate(query.concepts) for t, f in concept.alternatives]
-        if not pairs or k <= 0:
+        if k <= 0 or not any(c.alternatives for c in query.concepts):
+            return []
+        bound = (self.k1 + 1) * sum(c.weight for c in query.concepts)
+        hits: list[Hit] = []
+        for index, segment in enumerate(self.segments_):
+            mask = allowed[index] if allowed is not None else None
+            hits.extend(self._search_segment(segment, query, k, bound, mask))
+        hits.sort(key=lambda h: (-h.score, h.chunk_id))
+        return hits[:k]
+
+    def _search_segment(
+        self, segment: Segment, query: Query, k: int, bound: float, mask: np.ndarray | None
+    ) -> Iterable[Hit]:
+        postings = segment.postings
+        known = postings.shape[0]
+        pairs = [(t, f, c) for c, concept in enumerate(query.concepts) for t, f in concept.alternatives if t < known]
+        if not pairs:
             return []
         terms = np.fromiter((t for t, _, _ in pairs), dtype=np.int64, count=len(pairs))
         factors = np.fromiter((f for _, f, _ in pairs), dtype=np.float32, count=len(pairs))
         owners = np.fromiter((c for _, _, c in pairs), dtype=np.int64, count=len(pairs))
-        postings = self.postings_
         starts, ends = postings.indptr[terms], postings.indptr[terms + 1]
         lengths = ends - starts
         if lengths.sum() == 0:
             return []
         rows = np.concatenate([postings.indices[s:e] for s, e in zip(starts, ends)]).astype(np.int64)
         values = np.concatenate([postings.data[s:e] for s, e in zip(starts, ends)]) * np.repeat(factors, lengths)
-        if len(pairs) > len(query.concepts):
+        if len(set(owners.tolist())) < len(pairs):
             # A concept counts once per sentence, through its best-matching alternative.
-            keys = np.repeat(owners, lengths) * len(self.ids_) + rows
+            keys = np.repeat(owners, lengths) * len(segment.ids) + rows
             order = np.lexsort((-values, keys))
             first = np.ones(len(order), dtype=bool)
             first[1:] = keys[order][1:] != keys[order][:-1]
@@ -148,15 +249,16 @@ class TfidfRetriever:
             matched = np.bincount(inverse)
             scores = scores * (matched / len(query.concepts)) ** self.coordination
         if query.answer_type is not None and self.cue_boost:
-            wanted = (self.cues_[candidates] & type_bit(query.answer_type)) > 0
+            wanted = (segment.cues[candidates] & type_bit(query.answer_type)) > 0
             scores = scores * (1 + self.cue_boost * wanted)
-        bound = (self.k1 + 1) * sum(c.weight for c in query.concepts)
+        if mask is not None:
+            keep = mask[candidates]
+            candidates, scores = candidates[keep], scores[keep]
         if len(candidates) > k:
             top = np.argpartition(-scores, k - 1)[:k]
         else:
             top = np.arange(len(candidates))
-        order = top[np.lexsort((candidates[top], -scores[top]))]
-        return [Hit(int(self.ids_[candidates[i]]), float(min(scores[i] / bound, 1.0))) for i in order]
+        return [Hit(int(segment.ids[candidates[i]]), float(min(scores[i] / bound, 1.0))) for i in top]
 
 
 def _neighbour_sum(groups: np.ndarray, weights: sp.csr_matrix) -> sp.csr_matrix:

@@ -1,8 +1,12 @@
 """The question-answering service shared by the command line and the Telegram bot.
 
 It owns the database, keeps the corpus folder synced into it, and holds the
-current knowledge base; `rebuild()` builds a new one beside the old and swaps
-the reference in one step.
+current knowledge base. Every change builds a new knowledge base beside the
+current one and swaps the reference in one step, so questions never wait: a new
+document is added as an index segment in milliseconds, a removal only changes
+which rows may be quoted, and a full rebuild folds the segments together. The
+index is saved to disk after each change and loaded at start when it matches
+the database's content version.
 """
 
 from __future__ import annotations
@@ -16,19 +20,21 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import index_files
 from bot.answering import Answer, Answerer
-from bot.textproc import STOP_WORDS, stem, words
+from bot.corpus import DocumentRecord
 from bot.knowledge import KnowledgeBase
 from bot.storage import Database, DocumentStore, SyncReport
-from bot.corpus import DocumentRecord
 from bot.storage.admin import AdminRegistry, SettingsStore
 from bot.storage.documents import AddOutcome, AddResult
 from bot.storage.questions import QuestionLog, QuestionReports
 from bot.synonyms import SynonymTable
+from bot.textproc import STOP_WORDS, stem, words
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
 log = logging.getLogger(__name__)
 THRESHOLD_KEY = "decline_threshold"
+MAX_SEGMENTS = 8  # beyond this many index segments, a full rebuild folds them together in the background
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,13 @@ class LoggedAnswer:
 
 class QAService:
     def __init__(
-        self, database: Database, *, threshold: float, top_k: int = 3, admin_ids: frozenset[int] = frozenset()
+        self,
+        database: Database,
+        *,
+        threshold: float,
+        top_k: int = 3,
+        admin_ids: frozenset[int] = frozenset(),
+        index_dir: Path | None = None,
     ) -> None:
         self.database = database
         self.store = DocumentStore(database)
@@ -52,8 +64,13 @@ class QAService:
         self.threshold = threshold
         self.top_k = top_k
         self._answerer = Answerer(KnowledgeBase([], {}), threshold=threshold, top_k=top_k)
-        self._rebuild_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._save_lock = threading.Lock()
         self.corpus_dir: Path | None = None
+        self.index_dir = index_dir
+        self.index_version = ""
+        self.loaded_from_disk = False
+        self._saving: threading.Thread | None = None
 
     def start(self, corpus_dir: Path | None, *, progress: Progress | None = None) -> SyncReport | None:
         """Migrate, sync the corpus folder (if any) and build the index."""
@@ -64,17 +81,63 @@ class QAService:
             self.threshold = float(saved)
         self.corpus_dir = corpus_dir
         report = self.store.sync_folder(corpus_dir, progress=progress) if corpus_dir is not None else None
-        self.rebuild()
+        self.load_or_rebuild()
         return report
 
+    def load_or_rebuild(self) -> KnowledgeBase:
+        """The saved index when it matches the database's content version, a fresh one otherwise."""
+        with self._write_lock:
+            version = self.store.content_version()
+            if self.index_dir is not None:
+                documents, inactive = self.store.all_documents()
+                knowledge = index_files.load(self.index_dir, version=version, documents=documents, inactive=inactive,
+                                             synonyms=SynonymTable.load(self.corpus_dir))
+                if knowledge is not None:
+                    self._swap(knowledge, version)
+                    self.loaded_from_disk = True
+                    return knowledge
+            return self.rebuild()
+
     def rebuild(self) -> KnowledgeBase:
-        """Build a fresh index from the database and swap it in; answering goes on meanwhile."""
-        with self._rebuild_lock:
-            knowledge = KnowledgeBase(
-                self.store.active_chunks(), self.store.active_documents(), synonyms=SynonymTable.load(self.corpus_dir)
-            )
-            self._answerer = Answerer(knowledge, threshold=self.threshold, top_k=self.top_k)
+        """Build a fresh index from the database beside the current one and swap it in; answering goes on."""
+        with self._write_lock:
+            version = self.store.content_version()
+            documents, inactive = self.store.all_documents()
+            knowledge = KnowledgeBase(self.store.chunks(), documents, inactive=inactive,
+                                      synonyms=SynonymTable.load(self.corpus_dir))
+            self._swap(knowledge, version)
+            self._save(knowledge, version)
             return knowledge
+
+    def _swap(self, knowledge: KnowledgeBase, version: str) -> None:
+        self._answerer = Answerer(knowledge, threshold=self.threshold, top_k=self.top_k)
+        self.index_version = version
+
+    def _save(self, knowledge: KnowledgeBase, version: str, *, background: bool = False) -> None:
+        """Write the index to disk (in a thread when asked); a failure costs only a rebuild at next start."""
+        if self.index_dir is None:
+            return
+
+        def write() -> None:
+            with self._save_lock:
+                if self.index_version != version:
+                    return  # a newer index has replaced it; that one will be saved
+                try:
+                    index_files.save(knowledge, self.index_dir, version=version)  # type: ignore[arg-type]
+                except OSError as error:
+                    log.warning("could not save the index: %s", error)
+
+        if background:
+            self._saving = threading.Thread(target=write, name="save-index", daemon=True)
+            self._saving.start()
+        else:
+            write()
+
+    def flush(self) -> None:
+        """Wait for an index save in progress (at shutdown, and in tests)."""
+        saving = self._saving
+        if saving is not None:
+            saving.join()
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -103,22 +166,39 @@ class QAService:
         return LoggedAnswer(answer, question_id)
 
     def add_document(self, record: DocumentRecord, *, added_by: str) -> AddResult:
-        """Store a document and make it answerable at once; if the index cannot be rebuilt, nothing is kept."""
-        result = self.store.add(record, added_by=added_by)
-        if result.outcome in (AddOutcome.ADDED, AddOutcome.UPDATED):
-            try:
+        """Store a document and make it answerable at once (a new index segment); if it cannot be indexed,
+        nothing is kept."""
+        with self._write_lock:
+            result = self.store.add(record, added_by=added_by)
+            if result.outcome is AddOutcome.UPDATED:
                 self.rebuild()
-            except Exception:
-                self.store.delete(result.document_id)
-                raise
-        return result
+            elif result.outcome is AddOutcome.ADDED:
+                try:
+                    self._index_new(result.document_id)
+                except Exception:
+                    self.store.delete(result.document_id)
+                    raise
+            return result
+
+    def _index_new(self, document_id: int) -> None:
+        version = self.store.content_version()
+        documents, _ = self.store.all_documents()
+        knowledge = self.knowledge.extend(self.store.chunks(document_ids=[document_id]),
+                                          {document_id: documents[document_id]})
+        self._swap(knowledge, version)
+        if knowledge.segments > MAX_SEGMENTS:
+            threading.Thread(target=self.rebuild, name="fold-segments", daemon=True).start()
+        else:
+            self._save(knowledge, version, background=True)
 
     def set_active(self, document_id: int, active: bool) -> bool:
-        """Stop or resume quoting a document; False when there is no such document."""
-        if self.store.set_active(document_id, active) is None:
-            return False
-        self.rebuild()
-        return True
+        """Stop or resume quoting a document (no re-indexing); False when there is no such document."""
+        with self._write_lock:
+            if self.store.set_active(document_id, active) is None:
+                return False
+            documents, inactive = self.store.all_documents()
+            self._swap(self.knowledge.with_active(documents, inactive), self.index_version)
+            return True
 
     def set_threshold(self, value: float) -> None:
         if not 0.0 <= value <= 1.0:

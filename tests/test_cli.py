@@ -25,7 +25,8 @@ def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
 
 @pytest.fixture
 def db_env(tmp_path: Path) -> dict[str, str]:
-    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "CORPUS_DIR": str(CORPUS)}
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "CORPUS_DIR": str(CORPUS),
+            "DATA_DIR": str(tmp_path / "data")}
 
 
 def test_ask_quotes_the_hospital_sentence_and_its_source(db_env: dict[str, str]) -> None:

@@ -50,7 +50,7 @@ def test_changed_file_replaces_its_old_version(database: Database, tmp_path: Pat
     assert report.updated == ["story.txt"]
     docs = store.documents()
     assert len(docs) == 1 and docs[0][0].title == "Story, corrected" and docs[0][1] == 3
-    assert [row.text for row in store.active_chunks()] == ["The second version.", "It has three.", "Really."]
+    assert [row.text for row in store.chunks()] == ["The second version.", "It has three.", "Really."]
 
 
 def test_same_text_under_another_name_is_a_duplicate(database: Database, tmp_path: Path) -> None:

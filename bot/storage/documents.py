@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,21 @@ from bot.chunking import chunk_text
 from bot.corpus import DocumentError, DocumentRecord, list_files, read_file
 from bot.knowledge import ChunkRow, DocumentRef
 from bot.storage.db import Database
-from bot.storage.models import Chunk, Document
+from bot.storage.models import Chunk, Document, Setting
+from bot.storage.questions import utcnow
+
+CONTENT_VERSION = "content_version"
+DATABASE_ID = "database_id"
+
+
+def bump_content_version(session: Session) -> None:
+    """Every change to what is indexed moves this counter, in the same transaction; a saved index or another
+    instance compares it with the version it was built from."""
+    setting = session.get(Setting, CONTENT_VERSION, with_for_update=True)
+    if setting is None:
+        session.add(Setting(key=CONTENT_VERSION, value="1", updated_at=utcnow()))
+    else:
+        setting.value, setting.updated_at = str(int(setting.value) + 1), utcnow()
 
 
 class AddOutcome(enum.Enum):
@@ -85,6 +100,7 @@ class DocumentStore:
             doc.title, doc.publisher, doc.date, doc.url = record.title, record.publisher, record.date, record.url
             doc.text, doc.content_hash = record.text, digest
             doc.chunks.extend(Chunk(position=c.position, start=c.start, end=c.end, text=c.text) for c in chunks)
+            bump_content_version(session)
             session.flush()
             return AddResult(outcome, doc.id, len(chunks))
 
@@ -125,6 +141,7 @@ class DocumentStore:
             doc = session.get(Document, document_id)
             if doc is not None:
                 session.delete(doc)
+                bump_content_version(session)
 
     def set_active(self, document_id: int, active: bool) -> DocumentRef | None:
         with self.db.session() as session:
@@ -147,19 +164,29 @@ class DocumentStore:
         with self.db.session() as session:
             return [(to_ref(doc), count, doc.active) for doc, count in session.execute(query)]
 
-    def active_chunks(self) -> Iterator[ChunkRow]:
-        """Every chunk of every active document, in document and position order."""
-        query = (
-            select(Chunk.id, Chunk.document_id, Chunk.position, Chunk.text)
-            .join(Document)
-            .where(Document.active.is_(True))
-            .order_by(Chunk.document_id, Chunk.position)
-        )
+    def content_version(self) -> str:
+        """This database's identity and the count of its content changes: what a saved index must match."""
         with self.db.session() as session:
-            for row in session.execute(query).yield_per(10_000):
+            identity = session.get(Setting, DATABASE_ID)
+            if identity is None:
+                identity = Setting(key=DATABASE_ID, value=uuid.uuid4().hex, updated_at=utcnow())
+                session.add(identity)
+            setting = session.get(Setting, CONTENT_VERSION)
+            return f"{identity.value}:{setting.value if setting else 0}"
+
+    def chunks(self, *, document_ids: Iterable[int] | None = None) -> Iterator[ChunkRow]:
+        """Every chunk (of the given documents, or of all), in document and position order."""
+        query = select(Chunk.id, Chunk.document_id, Chunk.position, Chunk.text).order_by(
+            Chunk.document_id, Chunk.position
+        )
+        if document_ids is not None:
+            query = query.where(Chunk.document_id.in_(list(document_ids)))
+        with self.db.session() as session:
+            for row in session.execute(query).yield_per(20_000):
                 yield ChunkRow(chunk_id=row.id, document_id=row.document_id, position=row.position, text=row.text)
 
-    def active_documents(self) -> dict[int, DocumentRef]:
+    def all_documents(self) -> tuple[dict[int, DocumentRef], set[int]]:
+        """Every document, and the ids of those removed from quoting."""
         with self.db.session() as session:
-            docs = session.scalars(select(Document).where(Document.active.is_(True)))
-            return {doc.id: to_ref(doc) for doc in docs}
+            docs = list(session.scalars(select(Document)))
+            return {doc.id: to_ref(doc) for doc in docs}, {doc.id for doc in docs if not doc.active}

@@ -139,6 +139,7 @@ def open_service(settings: Settings) -> QAService:
         threshold=settings.decline_threshold,
         top_k=settings.top_k,
         admin_ids=settings.admin_ids,
+        index_dir=settings.index_dir,
     )
     report = service.start(settings.corpus_dir)
     if report is not None:

@@ -1,0 +1,82 @@
+"""The index on disk and growing in place: saved after changes, loaded at start only when it matches."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import parse_pasted
+from bot.service import QAService
+from bot.storage import Database
+
+from .conftest import CORPUS
+
+QUESTION = "How many people were admitted to hospital?"
+
+
+def service_on(url: str, index_dir: Path, corpus: Path = CORPUS) -> QAService:
+    service = QAService(Database(url), threshold=0.2, index_dir=index_dir)
+    service.start(corpus)
+    return service
+
+
+def test_a_restart_loads_the_saved_index_instead_of_rebuilding(database_url: str, tmp_path: Path) -> None:
+    first = service_on(database_url, tmp_path / "index")
+    assert not first.loaded_from_disk and (tmp_path / "index" / "manifest.json").exists()
+    expected = first.answer(QUESTION).to_dict()
+    second = service_on(database_url, tmp_path / "index")
+    assert second.loaded_from_disk
+    assert second.answer(QUESTION).to_dict() == expected
+    assert len(second.knowledge) == len(first.knowledge)
+
+
+def test_a_new_document_is_searchable_at_once_and_saved(database_url: str, tmp_path: Path) -> None:
+    service = service_on(database_url, tmp_path / "index")
+    before = service.knowledge
+    result = service.add_document(parse_pasted("title: Court\nThe court extended the detention by two months."),
+                                  added_by="test")
+    assert service.knowledge.segments == before.segments + 1
+    answer = service.answer("How long was the detention extended?")
+    assert answer.answered and answer.passages[0].document.id == result.document_id
+    assert "36 people" in service.answer(QUESTION).passages[0].quote  # the old segment still answers
+    service.flush()
+    restarted = service_on(database_url, tmp_path / "index")
+    assert restarted.loaded_from_disk and restarted.knowledge.segments == before.segments + 1
+    assert restarted.answer("How long was the detention extended?").passages[0].document.id == result.document_id
+    rebuilt = QAService(Database(database_url), threshold=0.2)
+    rebuilt.start(CORPUS)
+    assert rebuilt.answer("How long was the detention extended?").passages[0].quote == answer.passages[0].quote
+
+
+def test_removal_and_restore_need_no_reindexing(database_url: str, tmp_path: Path) -> None:
+    service = service_on(database_url, tmp_path / "index")
+    retriever = service.knowledge.retriever
+    doc_id = service.answer(QUESTION).passages[0].document.id
+    assert service.set_active(doc_id, False)
+    assert service.knowledge.retriever is retriever
+    assert all(p.document.id != doc_id for p in service.answer(QUESTION).passages)
+    assert doc_id not in service.knowledge.documents
+    restarted = service_on(database_url, tmp_path / "index")  # removal is read from the database at load
+    assert restarted.loaded_from_disk and all(p.document.id != doc_id for p in restarted.answer(QUESTION).passages)
+    assert service.set_active(doc_id, True)
+    assert service.answer(QUESTION).passages[0].document.id == doc_id
+
+
+@pytest.mark.parametrize("change", ["synonyms", "corpus", "damage", "other database"])
+def test_a_stale_or_damaged_index_is_rebuilt(change: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in CORPUS.iterdir():
+        (corpus / path.name).write_bytes(path.read_bytes())
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    service_on(url, tmp_path / "index", corpus)
+    if change == "synonyms":
+        (corpus / "synonyms.txt").write_text("mansion = palace\n")
+    elif change == "corpus":
+        (corpus / "extra.txt").write_text("A brand new report about the border.")
+    elif change == "damage":
+        (tmp_path / "index" / "segment-0.npz").write_bytes(b"not numpy")
+    else:
+        url = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    again = service_on(url, tmp_path / "index", corpus)
+    assert not again.loaded_from_disk
+    assert "36 people" in again.answer(QUESTION).passages[0].quote
