@@ -23,7 +23,7 @@ from bot.knowledge import ChunkTable, DocumentRef, KnowledgeBase
 from bot.retrieval import Segment, TfidfRetriever
 from bot.synonyms import SynonymTable
 
-FORMAT = 1
+FORMAT = 2
 log = logging.getLogger(__name__)
 
 
@@ -33,7 +33,8 @@ def synonyms_digest(synonyms: SynonymTable) -> str:
 
 def _params(retriever: TfidfRetriever) -> dict[str, float]:
     return {"k1": retriever.k1, "b": retriever.b, "context_weight": retriever.context_weight,
-            "cue_boost": retriever.cue_boost, "coordination": retriever.coordination}
+            "cue_boost": retriever.cue_boost, "coordination": retriever.coordination,
+            "max_postings": retriever.max_postings}
 
 
 def save(knowledge: KnowledgeBase, folder: Path, *, version: str) -> None:

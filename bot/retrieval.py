@@ -76,6 +76,7 @@ class TfidfRetriever:
         context_weight: float = 0.05,
         cue_boost: float = 0.3,
         coordination: float = 1.0,
+        max_postings: int = 100_000,
     ) -> None:
         self.analyzer = analyzer
         self.k1 = k1
@@ -83,6 +84,7 @@ class TfidfRetriever:
         self.context_weight = context_weight
         self.cue_boost = cue_boost
         self.coordination = coordination
+        self.max_postings = max_postings
 
     # --- building ------------------------------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ class TfidfRetriever:
         new_idf = (np.log((total + 1) / (new_df + 1)) + 1).astype(np.float32)
         grown = TfidfRetriever(
             analyzer=self.analyzer, k1=self.k1, b=self.b, context_weight=self.context_weight,
-            cue_boost=self.cue_boost, coordination=self.coordination,
+            cue_boost=self.cue_boost, coordination=self.coordination, max_postings=self.max_postings,
         )
         grown.vocabulary_ = vocabulary
         grown.idf_ = np.concatenate([self.idf_, new_idf])
@@ -164,10 +166,13 @@ class TfidfRetriever:
         norm = self.k1 * (1 - self.b + self.b * lengths[row_of] / max(self.average_length_, 1e-9))
         weights = counts.copy()
         weights.data = (tf * (self.k1 + 1) / (tf + norm) * self.idf_[counts.indices]).astype(np.float32)
+        del row_of, norm
         if groups is not None and self.context_weight > 0 and n > 1:
             weights = (weights + self.context_weight * _neighbour_sum(np.asarray(groups), weights)).tocsr()
+        del counts
         postings = sp.csr_matrix(weights.T, dtype=np.float32)
-        postings.sort_indices()
+        del weights
+        postings = _impact_ordered(postings)
         cues = np.fromiter((sentence_cues(t) for t in texts), dtype=np.uint8, count=n)
         return Segment(postings, np.asarray(ids, dtype=np.int64), cues)
 
@@ -221,32 +226,12 @@ class TfidfRetriever:
     def _search_segment(
         self, segment: Segment, query: Query, k: int, bound: float, mask: np.ndarray | None
     ) -> Iterable[Hit]:
-        postings = segment.postings
-        known = postings.shape[0]
-        pairs = [(t, f, c) for c, concept in enumerate(query.concepts) for t, f in concept.alternatives if t < known]
-        if not pairs:
+        accumulated = _accumulate(segment.postings, query, len(segment.ids), self.max_postings)
+        if accumulated is None:
             return []
-        terms = np.fromiter((t for t, _, _ in pairs), dtype=np.int64, count=len(pairs))
-        factors = np.fromiter((f for _, f, _ in pairs), dtype=np.float32, count=len(pairs))
-        owners = np.fromiter((c for _, _, c in pairs), dtype=np.int64, count=len(pairs))
-        starts, ends = postings.indptr[terms], postings.indptr[terms + 1]
-        lengths = ends - starts
-        if lengths.sum() == 0:
-            return []
-        rows = np.concatenate([postings.indices[s:e] for s, e in zip(starts, ends)]).astype(np.int64)
-        values = np.concatenate([postings.data[s:e] for s, e in zip(starts, ends)]) * np.repeat(factors, lengths)
-        if len(set(owners.tolist())) < len(pairs):
-            # A concept counts once per sentence, through its best-matching alternative.
-            keys = np.repeat(owners, lengths) * len(segment.ids) + rows
-            order = np.lexsort((-values, keys))
-            first = np.ones(len(order), dtype=bool)
-            first[1:] = keys[order][1:] != keys[order][:-1]
-            rows, values = rows[order][first], values[order][first]
-        candidates, inverse = np.unique(rows, return_inverse=True)
-        scores = np.bincount(inverse, weights=values)
+        candidates, scores, matched = accumulated
         if self.coordination:
             # Lucene's classic "coord": favour sentences that hold more of the question's concepts.
-            matched = np.bincount(inverse)
             scores = scores * (matched / len(query.concepts)) ** self.coordination
         if query.answer_type is not None and self.cue_boost:
             wanted = (segment.cues[candidates] & type_bit(query.answer_type)) > 0
@@ -259,6 +244,66 @@ class TfidfRetriever:
         else:
             top = np.arange(len(candidates))
         return [Hit(int(segment.ids[candidates[i]]), float(min(scores[i] / bound, 1.0))) for i in top]
+
+
+def _accumulate(
+    postings: sp.csr_matrix, query: Query, rows_in_segment: int, budget: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(candidate rows, raw scores, matched concepts) over the postings of the query's terms. A concept with
+    several alternatives counts once per sentence, through its best-matching alternative.
+
+    Each term's postings are stored best-weighted first. At most `budget` postings are walked: rare terms
+    (which decide the ranking) are walked whole, and the rest of the budget is shared among the common ones,
+    which then contribute their best-weighted sentences. Below the budget the result is exact."""
+    known = postings.shape[0]
+    indptr, indices, data = postings.indptr, postings.indices, postings.data
+    wanted = [(c, t, f) for c, concept in enumerate(query.concepts) for t, f in concept.alternatives if t < known]
+    if not wanted:
+        return None
+    sizes = {t: int(indptr[t + 1] - indptr[t]) for _, t, _ in wanted}
+    take: dict[int, int] = {}
+    left, waiting = budget, len(sizes)
+    for term in sorted(sizes, key=sizes.__getitem__):
+        take[term] = min(sizes[term], max(left // waiting, 1))
+        left -= take[term]
+        waiting -= 1
+    rows_parts, value_parts, owner_parts = [], [], []
+    for concept, term, factor in wanted:
+        start = indptr[term]
+        rows_parts.append(indices[start: start + take[term]])
+        value_parts.append(data[start: start + take[term]] * factor)
+        owner_parts.append(np.full(take[term], concept, dtype=np.int64))
+    rows = np.concatenate(rows_parts).astype(np.int64)
+    if rows.size == 0:
+        return None
+    values = np.concatenate(value_parts).astype(np.float64)
+    if len(wanted) > len({c for c, _, _ in wanted}):
+        keys = np.concatenate(owner_parts) * rows_in_segment + rows
+        order = np.lexsort((-values, keys))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = keys[order][1:] != keys[order][:-1]
+        rows, values = rows[order][first], values[order][first]
+    candidates, inverse = np.unique(rows, return_inverse=True)
+    return candidates, np.bincount(inverse, weights=values), np.bincount(inverse).astype(np.float64)
+
+
+def _impact_ordered(postings: sp.csr_matrix, block: int = 1 << 21) -> sp.csr_matrix:
+    """Each term's postings reordered best-weighted first (ties by sentence), for budgeted walks. Done in place,
+    a block of terms at a time, so that a large index needs no second copy of itself."""
+    indptr, indices, data = postings.indptr, postings.indices, postings.data
+    terms = postings.shape[0]
+    first = 0
+    while first < terms:
+        last = int(np.searchsorted(indptr, indptr[first] + block, side="right")) - 1
+        last = min(max(last, first + 1), terms)
+        start, end = indptr[first], indptr[last]
+        term_of = np.repeat(np.arange(last - first, dtype=np.int32), np.diff(indptr[first: last + 1]))
+        order = np.lexsort((indices[start:end], -data[start:end], term_of))
+        indices[start:end] = indices[start:end][order]
+        data[start:end] = data[start:end][order]
+        first = last
+    postings.has_sorted_indices = False
+    return postings
 
 
 def _neighbour_sum(groups: np.ndarray, weights: sp.csr_matrix) -> sp.csr_matrix:

@@ -40,13 +40,16 @@ class TextModel:
                 paragraphs += [p["context"] for p in article["paragraphs"]]
         return cls(paragraphs)
 
-    def sentences(self, count: int, *, seed: int = 20190807) -> list[str]:
+    def sentences(self, count: int, *, seed: int = 20190807, batch: int = 50_000) -> list[str]:
+        """`count` sentences, the same for the same seed; drawn in batches to keep memory small."""
         rng = np.random.default_rng(seed)
-        lengths = rng.choice(self.lengths, size=count)
-        words = self.words[rng.choice(len(self.words), size=int(lengths.sum()), p=self.probabilities)]
-        out, at = [], 0
-        for length in lengths:
-            chunk = words[at: at + length]
-            at += length
-            out.append(" ".join(chunk).capitalize() + ".")
+        vocabulary = self.words.tolist()
+        out: list[str] = []
+        while len(out) < count:
+            lengths = rng.choice(self.lengths, size=min(batch, count - len(out)))
+            drawn = rng.choice(len(vocabulary), size=int(lengths.sum()), p=self.probabilities)
+            at = 0
+            for length in lengths:
+                out.append(" ".join(vocabulary[i] for i in drawn[at: at + length]).capitalize() + ".")
+                at += length
         return out

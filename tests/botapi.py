@@ -159,6 +159,8 @@ class FakeBotApi:
         self.uploads: list[tuple[str, str, bytes]] = []  # (method, file name, bytes) the bot sent
         self.pending_queries: set[str] = set()
         self._cond = threading.Condition()
+        self._sent: dict[Any, int] = {}
+        self._reply_waiters: dict[Any, asyncio.Future[None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._new_update: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -347,9 +349,42 @@ class FakeBotApi:
         with self._cond:
             return len(self.calls)
 
+    def run(self, coroutine: Any, timeout: float | None = None) -> Any:
+        """Run a coroutine on the server's own event loop (load tests play their users there)."""
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    async def ask(self, text: str, *, user_id: int, timeout: float = 10.0) -> bool:
+        """On the server's loop: a user sends a message and waits for the bot's next message to them."""
+        assert self._loop is not None
+        waiter = self._loop.create_future()
+        self._reply_waiters[user_id] = waiter
+        self.send_text(text, user_id=user_id)
+        try:
+            await asyncio.wait_for(waiter, timeout)
+            return True
+        except TimeoutError:
+            return False
+
+    def replies(self, chat_id: int) -> int:
+        """How many messages the bot has sent to this chat so far."""
+        with self._cond:
+            return self._sent.get(chat_id, 0)
+
+    def wait_replies(self, chat_id: int, count: int, timeout: float = 10.0) -> bool:
+        """Wait until the bot has sent `count` messages to the chat in all; False on time-out."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._sent.get(chat_id, 0) >= count, timeout)
+
     def _record(self, call: Call) -> None:
         with self._cond:
             self.calls.append(call)
+            if call.method == "sendMessage" and call.error is None:
+                chat = call.params.get("chat_id")
+                self._sent[chat] = self._sent.get(chat, 0) + 1
+                waiter = self._reply_waiters.pop(chat, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
             if call.error and not call.error.startswith("injected"):
                 self.errors.append(f"{call.method}: {call.error}")
             self._cond.notify_all()

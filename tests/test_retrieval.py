@@ -92,3 +92,24 @@ def test_empty_index_finds_nothing() -> None:
 def test_index_keeps_ids_not_texts(retriever: TfidfRetriever) -> None:
     assert np.array_equal(retriever.ids_, IDS)
     assert not hasattr(retriever, "texts_")
+
+
+def test_postings_are_best_weighted_first() -> None:
+    retriever = TfidfRetriever(context_weight=0).fit(
+        ["storm storm storm", "a storm in a long sentence with many other words", "storm again"], [1, 2, 3]
+    )
+    postings = retriever.postings_
+    term = retriever.vocabulary_["storm"]
+    weights = postings.data[postings.indptr[term]: postings.indptr[term + 1]]
+    assert list(weights) == sorted(weights, reverse=True)
+
+
+def test_a_postings_budget_still_walks_the_rare_terms_whole() -> None:
+    texts = [f"common filler sentence number {i}" for i in range(2000)] + ["common words beside the zebra"]
+    ids = list(range(1, len(texts) + 1))
+    exact = TfidfRetriever(context_weight=0).fit(texts, ids)
+    budgeted = TfidfRetriever(context_weight=0, max_postings=100).fit(texts, ids)
+    question = "common zebra"
+    assert budgeted.search(question, 1)[0].chunk_id == exact.search(question, 1)[0].chunk_id == len(texts)
+    assert len(budgeted.search("common", 500)) <= 100  # the common term alone is cut to the budget
+    assert len(exact.search("common", 5000)) == len(texts)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,11 @@ class Database:
         try:
             parsed = make_url(url)
             kwargs: dict[str, Any] = {"pool_pre_ping": True}
+            self._shared_connection = False
             if parsed.get_backend_name() == "sqlite":
                 if parsed.database in (None, "", ":memory:"):
                     kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+                    self._shared_connection = True
                 else:
                     Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
                     kwargs["connect_args"] = {"check_same_thread": False}
@@ -62,6 +65,7 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._turns = threading.RLock()
 
     @classmethod
     def in_memory(cls) -> Database:
@@ -69,9 +73,11 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One unit of work: committed on success, rolled back on any error."""
-        with self.sessions.begin() as session:
-            yield session
+        """One unit of work: committed on success, rolled back on any error. An in-memory database is one
+        connection, so its units of work take turns."""
+        with self._turns if self._shared_connection else nullcontext():
+            with self.sessions.begin() as session:
+                yield session
 
     def migrate(self) -> None:
         """Apply every Alembic migration not yet applied (idempotent)."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.chunking import chunk_text
+from bot.chunking import Chunk as ChunkSpan
+from bot.chunking import chunk_many, chunk_text
 from bot.corpus import DocumentError, DocumentRecord, list_files, read_file
 from bot.knowledge import ChunkRow, DocumentRef
 from bot.storage.db import Database
@@ -71,18 +73,23 @@ class DocumentStore:
     def __init__(self, database: Database) -> None:
         self.db = database
 
-    def add(self, record: DocumentRecord, *, added_by: str | None = None) -> AddResult:
-        """Store a document and its chunks; a known source with new text replaces its old version."""
-        chunks = chunk_text(record.text)
-        if not chunks:
-            raise DocumentError("it has no sentence that can be quoted")
+    def add(
+        self, record: DocumentRecord, *, added_by: str | None = None, chunks: Sequence[ChunkSpan] | None = None
+    ) -> AddResult:
+        """Store a document and its chunks in one transaction; a known source with new text replaces its old
+        version; the same text again is reported, not stored. `chunks`, when given, are the text's chunks."""
         digest = record.content_hash
         with self.db.session() as session:
-            same_text = session.scalar(select(Document).where(Document.content_hash == digest))
+            same_text = session.execute(
+                select(Document.id, Document.source).where(Document.content_hash == digest)
+            ).first()
             if same_text is not None:
-                if record.source is not None and same_text.source == record.source:
-                    return AddResult(AddOutcome.UNCHANGED, same_text.id, len(same_text.chunks))
-                return AddResult(AddOutcome.DUPLICATE, same_text.id, len(same_text.chunks))
+                count = session.scalar(select(func.count(Chunk.id)).where(Chunk.document_id == same_text.id)) or 0
+                unchanged = record.source is not None and same_text.source == record.source
+                return AddResult(AddOutcome.UNCHANGED if unchanged else AddOutcome.DUPLICATE, same_text.id, count)
+            chunks = list(chunks) if chunks is not None else chunk_text(record.text)
+            if not chunks:
+                raise DocumentError("it has no sentence that can be quoted")
             existing = None
             if record.source is not None:
                 existing = session.scalar(
@@ -94,22 +101,36 @@ class DocumentStore:
                 outcome = AddOutcome.ADDED
             else:
                 doc = existing
-                doc.chunks.clear()
-                session.flush()
                 outcome = AddOutcome.UPDATED
             doc.title, doc.publisher, doc.date, doc.url = record.title, record.publisher, record.date, record.url
             doc.text, doc.content_hash = record.text, digest
-            doc.chunks.extend(Chunk(position=c.position, start=c.start, end=c.end, text=c.text) for c in chunks)
-            bump_content_version(session)
             session.flush()
+            if outcome is AddOutcome.UPDATED:
+                session.execute(delete(Chunk).where(Chunk.document_id == doc.id))
+            session.execute(
+                insert(Chunk),
+                [{"document_id": doc.id, "position": c.position, "start": c.start, "end": c.end, "text": c.text}
+                 for c in chunks],
+            )
+            bump_content_version(session)
             return AddResult(outcome, doc.id, len(chunks))
+
+    def known_hashes(self, digests: Iterable[str]) -> set[str]:
+        wanted = list(set(digests))
+        found: set[str] = set()
+        with self.db.session() as session:
+            for start in range(0, len(wanted), 500):
+                found.update(session.scalars(
+                    select(Document.content_hash).where(Document.content_hash.in_(wanted[start: start + 500]))
+                ))
+        return found
 
     def sync_folder(
         self,
         folder: Path,
         *,
         added_by: str = "corpus",
-        progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+        progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
     ) -> SyncReport:
         """Bring the database in line with the files of a folder; safe to run at every start."""
         return self.add_files(list_files(folder), added_by=added_by, progress=progress)
@@ -119,12 +140,25 @@ class DocumentStore:
         paths: Sequence[Path],
         *,
         added_by: str = "corpus",
-        progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+        progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
     ) -> SyncReport:
+        """Add or update documents from files. Files whose text is already stored cost only a hash; the others
+        are split into sentences on every core at once, then stored one transaction each."""
         report = SyncReport()
-        for path in progress(paths) if progress else paths:
+        records: list[tuple[Path, DocumentRecord]] = []
+        for path in paths:
             try:
-                result = self.add(read_file(path), added_by=added_by)
+                records.append((path, read_file(path)))
+            except DocumentError as error:
+                report.errors.append((path.name, str(error)))
+        known = self.known_hashes(r.content_hash for _, r in records)
+        fresh = [(p, r) for p, r in records if r.content_hash not in known]
+        outcomes = [(p, r, None) for p, r in records if r.content_hash in known]
+        chunked = chunk_many([r.text for _, r in fresh])
+        pending = ((p, r, c) for (p, r), c in zip(fresh, chunked))
+        for path, record, chunks in [*outcomes, *(progress(pending) if progress else pending)]:
+            try:
+                result = self.add(record, added_by=added_by, chunks=chunks)
             except DocumentError as error:
                 report.errors.append((path.name, str(error)))
                 continue
@@ -134,6 +168,7 @@ class DocumentStore:
                 AddOutcome.UNCHANGED: report.unchanged,
                 AddOutcome.DUPLICATE: report.duplicates,
             }[result.outcome].append(path.name)
+        report.errors.sort()
         return report
 
     def delete(self, document_id: int) -> None:

@@ -30,6 +30,7 @@ from bot.service import QAService
 from bot.storage import Database
 from bot.telegram import admin, handlers
 from bot.telegram.context import SERVICES_KEY, BotContext, BotServices
+from bot.telegram.ordering import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -57,6 +58,12 @@ async def publish_commands(application: Application) -> None:  # type: ignore[ty
     await admin.publish_admin_menu(application.bot, [user_id for user_id, _ in services.service.admins.all()])
 
 
+async def save_index(application: Application) -> None:  # type: ignore[type-arg]
+    """Let an index save in progress finish before the process ends."""
+    services: BotServices = application.bot_data[SERVICES_KEY]
+    services.service.flush()
+
+
 def build_application(
     settings: Settings, service: QAService, *, request: BaseRequest | None = None
 ) -> Application:  # type: ignore[type-arg]
@@ -67,15 +74,20 @@ def build_application(
     builder = Application.builder()
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    if settings.send_rate_limit > 0:
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.send_rate_limit, overall_time_period=1, max_retries=3)
+        )
     application = (
         builder
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(ChatOrderedUpdateProcessor(settings.concurrent_updates))
         .context_types(ContextTypes(context=BotContext))
         .post_init(publish_commands)
+        .post_shutdown(save_index)
         .build()
     )
     application.bot_data[SERVICES_KEY] = BotServices(

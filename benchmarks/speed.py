@@ -1,0 +1,402 @@
+"""Speed and scale: index build, memory, start-up, answer latency at 10k/100k/1M sentences beside bm25s and a
+plain scikit-learn TF-IDF product; ingesting 1,000 files; adding a document live; and the bot's throughput.
+
+    .venv/bin/python -m benchmarks.speed [--sizes 10000,100000,1000000] [--parts index,ingest,live,bot]
+
+Corpora are drawn reproducibly (fixed seed) with the word and sentence-length statistics of the SQuAD
+articles in ../shared/datasets, and the queries are that data's real questions. Each size and method runs in
+a child process so that its peak memory (resident set size) is its own. Prints tables; saves
+benchmarks/results/speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SQUAD = ROOT.parent / "shared" / "datasets" / "squad-v1.1-dev"
+QUERIES = 1000
+SENTENCES_PER_DOCUMENT = 50
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def questions() -> list[str]:
+    found = []
+    for part in ("part-a.json", "part-b.json"):
+        for article in json.loads((SQUAD / part).read_text())["data"]:
+            found += [qa["question"] for p in article["paragraphs"] for qa in p["qas"]]
+    return random.Random(7).sample(found, QUERIES)
+
+
+def corpus(size: int) -> list[str]:
+    from bot.synthetic import TextModel
+
+    return TextModel.from_squad(SQUAD / "part-a.json", SQUAD / "part-b.json").sentences(size)
+
+
+def timed(fn: Any, items: list[str]) -> list[float]:
+    for item in items[:20]:
+        fn(item)
+    out = []
+    for item in items:
+        started = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+# --- one size, one method, in a child process ------------------------------------------------------------
+
+def child(method: str, size: int) -> dict[str, Any]:
+    texts = corpus(size)
+    queries = questions()
+    base_mb = peak_mb()
+    result: dict[str, Any] = {"method": method, "sentences": size}
+    if method == "ours":
+        from bot import index_files, messages
+        from bot.answering import Answerer
+        from bot.knowledge import ChunkRow, DocumentRef, KnowledgeBase
+
+        documents = {d: DocumentRef(d, f"Document {d}") for d in range(1, size // SENTENCES_PER_DOCUMENT + 2)}
+        rows = [ChunkRow(i + 1, i // SENTENCES_PER_DOCUMENT + 1, i % SENTENCES_PER_DOCUMENT, t)
+                for i, t in enumerate(texts)]
+        del texts
+        started = time.perf_counter()
+        knowledge = KnowledgeBase(rows, documents)
+        result["build_s"] = time.perf_counter() - started
+        result["peak_mb"] = peak_mb()
+        del rows
+        folder = Path(tempfile.mkdtemp()) / "index"
+        started = time.perf_counter()
+        index_files.save(knowledge, folder, version="bench")
+        result["save_s"] = time.perf_counter() - started
+        del knowledge
+        started = time.perf_counter()
+        knowledge = index_files.load(folder, version="bench", documents=documents, inactive=set(),
+                                     synonyms=knowledge_synonyms())
+        result["load_s"] = time.perf_counter() - started
+        assert knowledge is not None
+        shutil.rmtree(folder.parent)
+        answerer = Answerer(knowledge, threshold=0.2)
+
+        def answer(question: str) -> None:
+            messages.answer_messages(answerer.answer(question), sources=len(documents))
+
+        latencies = timed(answer, queries)
+        result["answered_share"] = sum(answerer.answer(q).answered for q in queries[:200]) / 200
+    elif method == "bm25s":
+        import bm25s
+        import numpy as np
+        import Stemmer
+
+        stemmer = Stemmer.Stemmer("english")
+        started = time.perf_counter()
+        retriever = bm25s.BM25()
+        retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False),
+                        show_progress=False)
+        result["build_s"] = time.perf_counter() - started
+        result["peak_mb"] = peak_mb()
+
+        def answer(question: str) -> None:
+            tokens = bm25s.tokenize([question], stopwords="en", stemmer=stemmer, show_progress=False)
+            if tokens.vocab:
+                retriever.retrieve(tokens, k=5, show_progress=False, n_threads=1)
+
+        latencies = timed(answer, queries)
+        del np
+    else:
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        started = time.perf_counter()
+        vectorizer = TfidfVectorizer(dtype=np.float32)
+        transposed = vectorizer.fit_transform(texts).T.tocsr()
+        result["build_s"] = time.perf_counter() - started
+        result["peak_mb"] = peak_mb()
+
+        def answer(question: str) -> None:
+            scores = (vectorizer.transform([question]) @ transposed).toarray()[0]
+            np.argpartition(-scores, 5)[:5]
+
+        latencies = timed(answer, queries)
+    result["base_mb"] = base_mb
+    result["p50_ms"] = percentile(latencies, 0.5)
+    result["p99_ms"] = percentile(latencies, 0.99)
+    result["mean_ms"] = statistics.fmean(latencies)
+    return result
+
+
+def knowledge_synonyms() -> Any:
+    from bot.synonyms import SynonymTable
+
+    return SynonymTable()
+
+
+def run_child(method: str, size: int) -> dict[str, Any]:
+    output = subprocess.run([sys.executable, "-m", "benchmarks.speed", "--child", method, str(size)], cwd=ROOT,
+                            capture_output=True, text=True, check=True, timeout=3600)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+# --- ingesting raw files ---------------------------------------------------------------------------------
+
+def ingest(size: int, files: int) -> dict[str, Any]:
+    """`ask --corpus DIR` on `files` plain files holding `size` sentences: time to the first answer, by stage."""
+    from bot.answering import Answerer
+    from bot.chunking import chunk_many
+    from bot.corpus import list_files, read_file
+    from bot.knowledge import KnowledgeBase
+    from bot.storage import Database, DocumentStore
+    from bot.synonyms import SynonymTable
+
+    folder = Path(tempfile.mkdtemp(prefix="eventbot-ingest-"))
+    texts = corpus(size)
+    per_file = size // files
+    for f in range(files):
+        (folder / f"doc{f:04d}.txt").write_text(" ".join(texts[f * per_file: (f + 1) * per_file]))
+    del texts
+    stages: dict[str, float] = {}
+    started = time.perf_counter()
+    records = [read_file(p) for p in list_files(folder)]
+    stages["read files"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    chunked = list(chunk_many([r.text for r in records]))
+    stages["split sentences (all cores)"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    database = Database.in_memory()
+    database.migrate()
+    store = DocumentStore(database)
+    for record, chunks in zip(records, chunked):
+        store.add(record, added_by="bench", chunks=chunks)
+    stages["store in database"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    documents, inactive = store.all_documents()
+    knowledge = KnowledgeBase(store.chunks(), documents, inactive=inactive, synonyms=SynonymTable())
+    stages["build index"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    Answerer(knowledge, threshold=0.2).answer("Which NFL team represented the AFC at Super Bowl 50?")
+    stages["first answer"] = time.perf_counter() - mark
+    total = time.perf_counter() - started
+    shutil.rmtree(folder)
+    return {"sentences": size, "files": files, "indexed": len(knowledge), "total_s": total, "stages_s": stages}
+
+
+# --- a document added live ---------------------------------------------------------------------------------
+
+def live(size: int) -> dict[str, Any]:
+    """Add a document to a service holding `size` sentences, while a thread keeps asking questions."""
+    import threading
+
+    from bot.corpus import parse_pasted
+    from bot.knowledge import ChunkRow, DocumentRef, KnowledgeBase
+    from bot.service import QAService
+    from bot.storage import Database
+
+    service = QAService(Database.in_memory(), threshold=0.2)
+    service.database.migrate()
+    documents = {d: DocumentRef(d, f"Document {d}") for d in range(1, size // SENTENCES_PER_DOCUMENT + 2)}
+    rows = [ChunkRow(i + 1, i // SENTENCES_PER_DOCUMENT + 1, i % SENTENCES_PER_DOCUMENT, t)
+            for i, t in enumerate(corpus(size))]
+    service._swap(KnowledgeBase(rows, documents), service.store.content_version())  # noqa: SLF001 (bench only)
+    del rows
+    queries = questions()
+    waits: list[float] = []
+    stop = threading.Event()
+
+    def ask() -> None:
+        i = 0
+        while not stop.is_set():
+            started = time.perf_counter()
+            service.answer(queries[i % len(queries)])
+            waits.append((time.perf_counter() - started) * 1000)
+            i += 1
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    time.sleep(0.5)
+    text = ("title: Live report\nThe zoologist counted seventeen snow leopards in the Sarychat-Ertash reserve. "
+            "Rangers installed forty camera traps along the ridges.")
+    started = time.perf_counter()
+    result = service.add_document(parse_pasted(text), added_by="bench")
+    answerable = service.answer("How many snow leopards did the zoologist count?")
+    seconds = time.perf_counter() - started
+    time.sleep(0.5)
+    stop.set()
+    asker.join()
+    assert answerable.answered and answerable.passages[0].document.id == result.document_id
+    return {"sentences": size, "add_to_answerable_s": seconds, "questions_meanwhile": len(waits),
+            "question_p99_ms_meanwhile": percentile(waits, 0.99), "question_max_ms_meanwhile": max(waits)}
+
+
+# --- the bot's throughput ------------------------------------------------------------------------------------
+
+def bot_throughput(users: int, seconds: float) -> list[dict[str, Any]]:
+    """Answered questions per second with `users` simulated users, each waiting for its answer before asking
+    again: end to end through the Bot API test server (real HTTP, the bot as a process), and in-process."""
+    import asyncio
+    import threading
+
+    from tests.botapi import FakeBotApi, OfflineRequest
+
+    queries = questions()
+    results = []
+    token = "42:bench"
+
+    # End to end.
+    api = FakeBotApi(token).start()
+    tmp = Path(tempfile.mkdtemp())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "FLOOD_"))}
+    env.update(TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_URL=api.url, DATABASE_URL=f"sqlite:///{tmp / 'b.sqlite3'}",
+               CORPUS_DIR=str(ROOT / "corpus"), FLOOD_LIMIT="100000", SEND_RATE_LIMIT="0", LOG_LEVEL="WARNING")
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        api.wait_for(lambda c: c.method == "setMyCommands", timeout=60)
+        async def users_asking() -> tuple[int, int, float]:
+            done = lost = 0
+            deadline = time.perf_counter() + seconds
+
+            async def user(uid: int) -> None:
+                nonlocal done, lost
+                i = 0
+                while time.perf_counter() < deadline:
+                    if await api.ask(queries[(uid * 37 + i) % len(queries)], user_id=uid):
+                        done += 1
+                    else:
+                        lost += 1
+                        return
+                    i += 1
+
+            started = time.perf_counter()
+            await asyncio.gather(*(user(10_000 + u) for u in range(users)))
+            return done, lost, time.perf_counter() - started
+
+        answered, lost, elapsed = api.run(users_asking())
+        done = [answered]
+        lost = [lost]
+        results.append({"path": "end to end (HTTP, bot process)", "users": users, "answered": done[0],
+                        "lost": lost[0], "per_second": done[0] / elapsed, "errors": len(api.errors)})
+    finally:
+        process.terminate()
+        process.wait(15)
+        api.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    # In-process: the same application, PTB's dispatch, no HTTP.
+    from pydantic import SecretStr
+    from telegram import Update
+
+    from bot.config import Settings
+    from bot.service import QAService
+    from bot.storage import Database
+    from bot.telegram.app import build_application
+
+    async def in_process() -> dict[str, Any]:
+        api = FakeBotApi(token)
+        settings = Settings(telegram_bot_token=SecretStr(token), flood_limit=100_000, send_rate_limit=0,
+                            _env_file=None)  # type: ignore[call-arg]
+        service = QAService(Database.in_memory(), threshold=0.2)
+        service.start(ROOT / "corpus")
+        application = build_application(settings, service, request=OfflineRequest(api))
+        await application.initialize()
+        answered = 0
+        deadline = time.perf_counter() + seconds
+
+        async def user(uid: int) -> None:
+            nonlocal answered
+            i = 0
+            while time.perf_counter() < deadline:
+                api.send_text(queries[(uid * 37 + i) % len(queries)], user_id=uid)
+                update = api.take_updates()
+                for data in update:
+                    await application.process_update(Update.de_json(data, application.bot))
+                answered += 1
+                i += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(user(20_000 + u) for u in range(users)))
+        elapsed = time.perf_counter() - started
+        await application.shutdown()
+        return {"path": "in-process (PTB dispatch, no HTTP)", "users": users, "answered": answered, "lost": 0,
+                "per_second": answered / elapsed, "errors": len(api.errors)}
+
+    results.append(asyncio.run(in_process()))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--parts", default="index,ingest,live,bot")
+    parser.add_argument("--ingest-size", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "speed.json")
+    parser.add_argument("--child", nargs=2, metavar=("METHOD", "SIZE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child[0], int(args.child[1]))))
+        return
+    if not SQUAD.exists():
+        print(f"skipped: {SQUAD} is absent (the speed benchmark draws its corpora and questions from it)")
+        return
+    parts = args.parts.split(",")
+    report: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
+    if "index" in parts:
+        rows = []
+        for size in (int(s) for s in args.sizes.split(",")):
+            for method in ("ours", "bm25s", "sklearn"):
+                rows.append(run_child(method, size))
+                print(f"  measured {method} at {size:,} sentences", file=sys.stderr)
+        report["index"] = rows
+        print("\n| sentences | method | build s | peak MB | load s | p50 ms | p99 ms | p50 vs ours |")
+        print("|---|---|---|---|---|---|---|---|")
+        for row in rows:
+            ours = next(r for r in rows if r["method"] == "ours" and r["sentences"] == row["sentences"])
+            print(f"| {row['sentences']:,} | {row['method']} | {row['build_s']:.1f} | {row['peak_mb']:.0f} | "
+                  f"{row.get('load_s', float('nan')):.2f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
+                  f"{row['p50_ms'] / ours['p50_ms']:.1f}x |")
+    if "ingest" in parts:
+        report["ingest"] = ingest(args.ingest_size, 1000)
+        print(f"\nIngest {args.ingest_size:,} sentences in 1,000 files to first answer: "
+              f"{report['ingest']['total_s']:.0f} s")
+        for stage, seconds in report["ingest"]["stages_s"].items():
+            print(f"  {stage}: {seconds:.1f} s")
+    if "live" in parts:
+        report["live"] = live(max(int(s) for s in args.sizes.split(",")))
+        print(f"\nLive add at {report['live']['sentences']:,} sentences: answerable after "
+              f"{report['live']['add_to_answerable_s']:.2f} s; questions meanwhile p99 "
+              f"{report['live']['question_p99_ms_meanwhile']:.1f} ms, max {report['live']['question_max_ms_meanwhile']:.1f} ms")
+    if "bot" in parts:
+        report["bot"] = bot_throughput(args.users, args.seconds)
+        print("\n| path | users | answered | lost | per second |\n|---|---|---|---|---|")
+        for row in report["bot"]:
+            print(f"| {row['path']} | {row['users']} | {row['answered']} | {row['lost']} | {row['per_second']:.0f} |")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nsaved {args.out}")
+
+
+if __name__ == "__main__":
+    main()
