@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=500, ge=10)
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     send_rate_limit: float = Field(default=30.0, ge=0)
+    index_poll_seconds: float = Field(default=2.0, ge=0)
     concurrent_updates: int = Field(default=32, ge=1)
     flood_limit: int = Field(default=6, ge=1)
     flood_window_seconds: float = Field(default=30.0, gt=0)

@@ -57,7 +57,10 @@ QUOTE_PIECE = 3300
 
 
 def _split_plain(text: str, limit: int) -> list[str]:
-    """Cut plain text into pieces of at most `limit` characters, at spaces where possible."""
+    """Cut plain text into pieces of at most `limit` characters as Telegram counts them (UTF-16 units), at
+    spaces where possible."""
+    if any(ord(ch) > 0xFFFF for ch in text):
+        limit //= 2  # a character outside the Basic Multilingual Plane counts twice
     pieces: list[str] = []
     while len(text) > limit:
         cut = text.rfind(" ", limit // 2, limit)
@@ -65,7 +68,7 @@ def _split_plain(text: str, limit: int) -> list[str]:
         pieces.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     pieces.append(text)
-    return [p for p in pieces if p]
+    return [p for p in pieces if p.strip()]
 
 
 def quote_html(text: str) -> str:
@@ -75,7 +78,7 @@ def quote_html(text: str) -> str:
 
 def passage_blocks(passage: Passage) -> list[str]:
     """The quote in blockquotes of at most QUOTE_PIECE characters each, the source line under the last one."""
-    blocks = [quote_html(piece) for piece in _split_plain(passage.quote, QUOTE_PIECE)]
+    blocks = [quote_html(piece) for piece in _split_plain(passage.quote, QUOTE_PIECE)] or [quote_html("…")]
     blocks[-1] += "\n" + source_line(passage.document)
     return blocks
 
@@ -279,7 +282,8 @@ def context_html(rows: Sequence[ChunkRow], chunk_id: int, document: DocumentRef)
     sentences = [f"<b>{esc(row.text)}</b>" if row.chunk_id == chunk_id else esc(row.text) for row in rows]
     body = " ".join(sentences)
     if visible_length(body) > QUOTE_PIECE:
-        body = "<b>" + esc(_split_plain(next(r.text for r in rows if r.chunk_id == chunk_id), QUOTE_PIECE)[0]) + "</b>"
+        own = _split_plain(next(r.text for r in rows if r.chunk_id == chunk_id), QUOTE_PIECE)
+        body = "<b>" + esc(own[0] if own else "…") + "</b>"
     return [f"<b>Context</b>\n{body}\n{source_line(document)}"]
 
 
@@ -380,9 +384,12 @@ def document_refused(reason: str) -> str:
     return f"I couldn't add that document: {esc(reason)}. Nothing was changed."
 
 
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{max(count // 1024, 1)} KB"
+
+
 def file_too_large(size: int, limit: int) -> str:
-    return (f"That file is {size / 1024 / 1024:.1f} MB; the limit is {limit / 1024 / 1024:.1f} MB. "
-            "Nothing was changed.")
+    return f"That file is {_size(size)}; the limit is {_size(limit)}. Nothing was changed."
 
 
 def documents_table(documents: Sequence[tuple[DocumentRef, int, bool]]) -> str:

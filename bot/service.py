@@ -191,6 +191,35 @@ class QAService:
         else:
             self._save(knowledge, version, background=True)
 
+    def refresh(self) -> bool:
+        """Catch up with changes made through another instance on the same database: new documents are added
+        as a segment, removals and restores applied, anything else rebuilt. True when something changed."""
+        version = self.store.content_version()
+        documents, inactive = self.store.all_documents()
+        saved = self.saved_settings.get(THRESHOLD_KEY)
+        with self._write_lock:
+            current = self.knowledge
+            changed = False
+            if saved is not None and float(saved) != self.threshold:
+                self.threshold = float(saved)
+                self._swap(current, self.index_version)
+                changed = True
+            if version != self.index_version:
+                new = sorted(d for d in documents if d not in current.all_documents)
+                gone = [d for d in current.all_documents if d not in documents]
+                steps = _counter(version) - _counter(self.index_version)
+                if new and not gone and steps == len(new) and _same_database(version, self.index_version):
+                    knowledge = current.extend(self.store.chunks(document_ids=new), {d: documents[d] for d in new})
+                    self._swap(knowledge, version)
+                    self._save(knowledge, version, background=True)
+                else:
+                    self.rebuild()
+                current, changed = self.knowledge, True
+            if inactive != set(current.inactive):
+                self._swap(current.with_active(documents, inactive), self.index_version)
+                changed = True
+            return changed
+
     def set_active(self, document_id: int, active: bool) -> bool:
         """Stop or resume quoting a document (no re-indexing); False when there is no such document."""
         with self._write_lock:
@@ -224,3 +253,11 @@ class QAService:
             if answer.answered and answer.passages[0].document.id == document_id:
                 return question
         return None
+
+
+def _counter(version: str) -> int:
+    return int(version.rsplit(":", 1)[-1]) if version and version.rsplit(":", 1)[-1].isdigit() else -1
+
+
+def _same_database(a: str, b: str) -> bool:
+    return a.split(":", 1)[0] == b.split(":", 1)[0]

@@ -40,6 +40,10 @@ STRING_FIELDS = {"text", "caption", "parse_mode", "callback_query_id", "inline_q
                  "next_offset", "query", "data", "message_text", "title", "description", "switch_pm_text"}
 
 
+DROP, STALL = 0, -1  # injected failures: close the connection unanswered; answer only after the client gave up
+STALL_SECONDS = 6.0
+
+
 class BadRequest(Exception):
     pass
 
@@ -629,6 +633,12 @@ class _MethodHandler(tornado.web.RequestHandler):
             return
         params = self._params()
         status, body = await self.api.handle(method, params)
+        if status == DROP:
+            self.request.connection.close()
+            return
+        if status == STALL:
+            await asyncio.sleep(STALL_SECONDS)
+            status, body = 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))

@@ -35,9 +35,17 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, control: list[str] | None = None) -> None:
         self.port = port
         self._names = itertools.count(1)
+        self._control = control or []
+
+    def stop(self) -> None:
+        """Stop the server at once (an outage); `start()` brings it back with its data."""
+        subprocess.run([*self._control, "-m", "immediate", "-w", "stop"], check=True, capture_output=True)
+
+    def start(self) -> None:
+        subprocess.run([*self._control, "-w", "-t", "60", "start"], check=True, capture_output=True)
 
     def admin_url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
@@ -67,10 +75,10 @@ def postgres_server() -> Iterator[PostgresServer]:
                     "--no-sync", "-E", "UTF8"], check=True, capture_output=True)
     options = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={workdir} "
                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-    subprocess.run([*as_user, str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                    str(workdir / "server.log"), "-w", "-t", "60", "start"], check=True, capture_output=True)
+    control = [*as_user, str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(workdir / "server.log")]
+    subprocess.run([*control, "-w", "-t", "60", "start"], check=True, capture_output=True)
     try:
-        yield PostgresServer(port)
+        yield PostgresServer(port, control)
     finally:
         subprocess.run([*as_user, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
                        capture_output=True)

@@ -4,6 +4,7 @@ validating Bot API server, admins and non-admins played by the test."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,6 +146,9 @@ def test_remove_asks_to_confirm_then_restore(bot: Harness) -> None:
         ("binary.txt", b"\x00\x01\x02\x03binary", {}, "binary"),
         ("dup.txt", (CORPUS / "rt-second-assault-on-atambayev-mansion.txt").read_bytes(), {}, "already have that text"),
         ("bad-date.txt", b"---\ndate: soon\n---\nText.", {}, "not a date"),
+        ("bomb.txt.gz", gzip.compress(b"A" * 5_000_000), {}, "only .txt"),
+        ("bomb.txt", gzip.compress(b"A" * 5_000_000), {}, "binary"),
+        ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", {}, "binary"),
     ],
 )
 def test_bad_uploads_are_refused_and_change_nothing(bot: Harness, name: str, data: bytes, kw: dict[str, Any],

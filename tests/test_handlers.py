@@ -83,7 +83,7 @@ async def test_command_menu_failure_is_only_a_warning(
     bot: tuple[Application, FakeBotApi], caplog: pytest.LogCaptureFixture,  # type: ignore[type-arg]
 ) -> None:
     application, api = bot
-    api.fail_next.append(("setMyCommands", 500, {"ok": False, "error_code": 500, "description": "Internal"}))
+    api.fail_next.append(("setMyCommands", 400, {"ok": False, "error_code": 400, "description": "Bad Request: no"}))
     with caplog.at_level(logging.WARNING):
         await publish_commands(application)
     assert any("command menu" in r.getMessage() for r in caplog.records)

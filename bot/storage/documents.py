@@ -221,7 +221,10 @@ class DocumentStore:
                 yield ChunkRow(chunk_id=row.id, document_id=row.document_id, position=row.position, text=row.text)
 
     def all_documents(self) -> tuple[dict[int, DocumentRef], set[int]]:
-        """Every document, and the ids of those removed from quoting."""
+        """Every document's reference (not its text), and the ids of those removed from quoting."""
+        query = select(Document.id, Document.title, Document.publisher, Document.date, Document.url, Document.active)
         with self.db.session() as session:
-            docs = list(session.scalars(select(Document)))
-            return {doc.id: to_ref(doc) for doc in docs}, {doc.id for doc in docs if not doc.active}
+            rows = session.execute(query).all()
+        documents = {r.id: DocumentRef(id=r.id, title=r.title, publisher=r.publisher, date=r.date, url=r.url)
+                     for r in rows}
+        return documents, {r.id for r in rows if not r.active}

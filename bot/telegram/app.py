@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from urllib.parse import urlsplit
@@ -11,7 +12,6 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.request import BaseRequest
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -29,6 +29,7 @@ from bot.flood import FloodGuard
 from bot.service import QAService
 from bot.storage import Database
 from bot.telegram import admin, handlers
+from bot.telegram.delivery import Delivery
 from bot.telegram.context import SERVICES_KEY, BotContext, BotServices
 from bot.telegram.ordering import ChatOrderedUpdateProcessor
 
@@ -56,6 +57,20 @@ async def publish_commands(application: Application) -> None:  # type: ignore[ty
         log.warning("could not publish the command menu: %s", error)
     services: BotServices = application.bot_data[SERVICES_KEY]
     await admin.publish_admin_menu(application.bot, [user_id for user_id, _ in services.service.admins.all()])
+    if services.settings.index_poll_seconds > 0:
+        application.create_task(follow_other_instances(services), name="follow-other-instances")
+
+
+async def follow_other_instances(services: BotServices) -> None:
+    """Poll the database for documents added or removed through another instance of the bot."""
+    while True:
+        await asyncio.sleep(services.settings.index_poll_seconds)
+        try:
+            if await asyncio.to_thread(services.service.refresh):
+                log.info("caught up with changes from another instance")
+            await asyncio.to_thread(services.service.admins.load)
+        except Exception:  # noqa: BLE001 - a database outage must not end the polling
+            log.warning("could not check for changes from other instances", exc_info=True)
 
 
 async def save_index(application: Application) -> None:  # type: ignore[type-arg]
@@ -74,10 +89,7 @@ def build_application(
     builder = Application.builder()
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if settings.send_rate_limit > 0:
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.send_rate_limit, overall_time_period=1, max_retries=3)
-        )
+    builder = builder.rate_limiter(Delivery(max_rate=settings.send_rate_limit))
     application = (
         builder
         .token(settings.telegram_bot_token.get_secret_value())
