@@ -101,11 +101,7 @@ class TfidfRetriever:
         if len(texts) != len(ids) or (groups is not None and len(groups) != len(texts)):
             raise ValueError("texts, ids and groups differ in length")
         n = len(texts)
-        analysed = list(tokens) if tokens is not None else [self.analyzer(t) for t in texts]
-        vocabulary: dict[str, int] = {}
-        for terms in analysed:
-            for term in terms:
-                vocabulary.setdefault(term, len(vocabulary))
+        analysed, vocabulary = self._analyse(texts, tokens, {})
         counts = self._count(analysed, vocabulary)
         df = np.bincount(counts.indices, minlength=len(vocabulary))
         self.vocabulary_ = vocabulary
@@ -128,11 +124,7 @@ class TfidfRetriever:
         """A new index: this one plus a segment for `texts`, weighted with this index's idf (new terms get
         theirs from the enlarged corpus). This index is left as it is, so it can keep answering meanwhile."""
         self._check_fitted()
-        analysed = list(tokens) if tokens is not None else [self.analyzer(t) for t in texts]
-        vocabulary = dict(self.vocabulary_)
-        for terms in analysed:
-            for term in terms:
-                vocabulary.setdefault(term, len(vocabulary))
+        analysed, vocabulary = self._analyse(texts, tokens, dict(self.vocabulary_))
         counts = self._count(analysed, vocabulary)
         total = self.documents_ + len(texts)
         new_df = np.bincount(counts.indices, minlength=len(vocabulary))[len(self.idf_):]
@@ -148,6 +140,16 @@ class TfidfRetriever:
         grown.average_length_ = self.average_length_
         grown.segments_ = [*self.segments_, grown._segment(texts, ids, groups, counts)]
         return grown
+
+    def _analyse(
+        self, texts: Sequence[str], tokens: Sequence[list[str]] | None, vocabulary: dict[str, int]
+    ) -> tuple[list[list[str]], dict[str, int]]:
+        """The texts' terms, and `vocabulary` grown by the terms it did not have (new ids at the end)."""
+        analysed = list(tokens) if tokens is not None else [self.analyzer(t) for t in texts]
+        for terms in analysed:
+            for term in terms:
+                vocabulary.setdefault(term, len(vocabulary))
+        return analysed, vocabulary
 
     @staticmethod
     def _count(analysed: Sequence[list[str]], vocabulary: dict[str, int]) -> sp.csr_matrix:

@@ -110,15 +110,21 @@ async def list_admins(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_html(messages.admins_list(context.services.service.admins.all()))  # type: ignore[union-attr]
 
 
+async def _target(update: Update, context: BotContext, command: str) -> tuple[Message, int] | None:
+    """The message and the user id an admin command names, or None after telling how to use it."""
+    message = update.effective_message
+    user_id = _single_id(context)
+    if message is not None and user_id is None:
+        await message.reply_html(messages.admin_usage(command))
+    return (message, user_id) if message is not None and user_id is not None else None
+
+
 async def add_admin(update: Update, context: BotContext) -> None:
     """Make a user an admin and give them the admin menu."""
-    user_id = _single_id(context)
-    message = update.effective_message
-    if message is None:
+    target = await _target(update, context, "admin_add")
+    if target is None:
         return
-    if user_id is None:
-        await message.reply_html(messages.admin_usage("admin_add"))
-        return
+    message, user_id = target
     by = update.effective_user.id if update.effective_user else 0
     added = await asyncio.to_thread(context.services.service.admins.add, user_id, by=by)
     if added:
@@ -128,13 +134,10 @@ async def add_admin(update: Update, context: BotContext) -> None:
 
 async def remove_admin(update: Update, context: BotContext) -> None:
     """Take admin rights from a user added by command."""
-    user_id = _single_id(context)
-    message = update.effective_message
-    if message is None:
+    target = await _target(update, context, "admin_remove")
+    if target is None:
         return
-    if user_id is None:
-        await message.reply_html(messages.admin_usage("admin_remove"))
-        return
+    message, user_id = target
     try:
         removed = await asyncio.to_thread(context.services.service.admins.remove, user_id)
     except AdminError as error:
