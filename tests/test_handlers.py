@@ -86,6 +86,7 @@ async def test_command_menu_failure_is_only_a_warning(
     api.fail_next.append(("setMyCommands", 400, {"ok": False, "error_code": 400, "description": "Bad Request: no"}))
     with caplog.at_level(logging.WARNING):
         await publish_commands(application)
+    application.bot_data.pop("follower").cancel()
     assert any("command menu" in r.getMessage() for r in caplog.records)
     assert "Otunbayeva" in (await say(application, api, "Who was Roza Otunbayeva?", 5))[0]
 

@@ -34,6 +34,7 @@ from bot.telegram.context import SERVICES_KEY, BotContext, BotServices
 from bot.telegram.ordering import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
+FOLLOWER_KEY = "follower"
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 USER_COMMANDS = [
@@ -58,7 +59,7 @@ async def publish_commands(application: Application) -> None:  # type: ignore[ty
     services: BotServices = application.bot_data[SERVICES_KEY]
     await admin.publish_admin_menu(application.bot, [user_id for user_id, _ in services.service.admins.all()])
     if services.settings.index_poll_seconds > 0:
-        application.create_task(follow_other_instances(services), name="follow-other-instances")
+        application.bot_data[FOLLOWER_KEY] = asyncio.create_task(follow_other_instances(services))
 
 
 async def follow_other_instances(services: BotServices) -> None:
@@ -74,7 +75,10 @@ async def follow_other_instances(services: BotServices) -> None:
 
 
 async def save_index(application: Application) -> None:  # type: ignore[type-arg]
-    """Let an index save in progress finish before the process ends."""
+    """Stop following other instances and let an index save in progress finish before the process ends."""
+    follower = application.bot_data.pop(FOLLOWER_KEY, None)
+    if follower is not None:
+        follower.cancel()
     services: BotServices = application.bot_data[SERVICES_KEY]
     services.service.flush()
 
