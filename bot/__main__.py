@@ -17,7 +17,7 @@ from typing import TextIO, TypeVar
 
 from tqdm import tqdm
 
-from bot import messages
+from bot import messages, smalltalk
 from bot.answering import Answer, EmptyQuestion
 from bot.config import Settings
 from bot.corpus import list_files
@@ -91,6 +91,18 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def chat_reply(text: str, service: QAService, settings: Settings) -> str:
+    """What the bot would say to a private message (without Telegram's flood limit)."""
+    if len(text) > settings.max_question_chars:
+        return messages.too_long(settings.max_question_chars)
+    kind = smalltalk.classify(text)
+    if kind == "greeting":
+        return messages.greeting(None)
+    if kind == "thanks":
+        return messages.thanks()
+    return messages.answer_html(service.answer(text), sources=len(service.knowledge.documents))
+
+
 def cmd_chat(settings: Settings, corpus: Path | None = None) -> int:
     service = open_service(settings, corpus)
     print(messages.chat_banner(len(service.knowledge.documents), token_configured=settings.has_token))
@@ -102,8 +114,7 @@ def cmd_chat(settings: Settings, corpus: Path | None = None) -> int:
             return EXIT_OK
         if not question.strip():
             return EXIT_OK
-        answer = service.answer(question)
-        print("bot> " + messages.html_to_text(messages.answer_html(answer, sources=len(service.knowledge.documents))))
+        print("bot> " + messages.html_to_text(chat_reply(question, service, settings)))
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -190,8 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper() if args.command == "run" or args.command is None else "WARNING",
+    runs_bot = args.command in ("run", None) and settings.has_token
+    logging.basicConfig(level=settings.log_level.upper() if runs_bot else "WARNING",
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if getattr(args, "top", None) is not None and args.top < 1:
         print("--top must be at least 1", file=sys.stderr)
         return EXIT_USAGE

@@ -106,10 +106,12 @@ def test_ingest_then_answer(tmp_path: Path, db_env: dict[str, str]) -> None:
 
 
 def test_no_token_runs_the_terminal_chat(db_env: dict[str, str], tmp_path: Path) -> None:
-    result = run(stdin="How many people were admitted to hospital?\n\n", env=db_env, cwd=tmp_path)
+    result = run(stdin="How many people were admitted to hospital?\nhello!\nthanks\n\n", env=db_env, cwd=tmp_path)
     assert result.returncode == 0
     assert "TELEGRAM_BOT_TOKEN" in result.stdout + result.stderr
     assert "36 people" in result.stdout
+    assert "bot> Hi! Ask me anything" in result.stdout and "bot> You're welcome" in result.stdout
+    assert "INFO" not in result.stderr
 
 
 def test_db_upgrade(db_env: dict[str, str]) -> None:
