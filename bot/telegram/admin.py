@@ -110,18 +110,19 @@ async def list_admins(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_html(messages.admins_list(context.services.service.admins.all()))  # type: ignore[union-attr]
 
 
-async def _target(update: Update, context: BotContext, command: str) -> tuple[Message, int] | None:
-    """The message and the user id an admin command names, or None after telling how to use it."""
+async def _target(update: Update, context: BotContext, usage: str) -> tuple[Message, int] | None:
+    """The message and the one number (user or document id) a command names, or None after saying how to
+    use the command."""
     message = update.effective_message
-    user_id = _single_id(context)
-    if message is not None and user_id is None:
-        await message.reply_html(messages.admin_usage(command))
-    return (message, user_id) if message is not None and user_id is not None else None
+    number = _single_id(context)
+    if message is not None and number is None:
+        await message.reply_html(usage)
+    return (message, number) if message is not None and number is not None else None
 
 
 async def add_admin(update: Update, context: BotContext) -> None:
     """Make a user an admin and give them the admin menu."""
-    target = await _target(update, context, "admin_add")
+    target = await _target(update, context, messages.admin_usage("admin_add"))
     if target is None:
         return
     message, user_id = target
@@ -134,7 +135,7 @@ async def add_admin(update: Update, context: BotContext) -> None:
 
 async def remove_admin(update: Update, context: BotContext) -> None:
     """Take admin rights from a user added by command."""
-    target = await _target(update, context, "admin_remove")
+    target = await _target(update, context, messages.admin_usage("admin_remove"))
     if target is None:
         return
     message, user_id = target
@@ -233,13 +234,10 @@ async def list_documents(update: Update, context: BotContext) -> None:
 
 async def ask_to_remove(update: Update, context: BotContext) -> None:
     """Ask for confirmation before a document stops being quoted."""
-    message = update.effective_message
-    doc_id = _single_id(context)
-    if message is None:
+    target = await _target(update, context, messages.id_usage("remove"))
+    if target is None:
         return
-    if doc_id is None:
-        await message.reply_html(messages.id_usage("remove"))
-        return
+    message, doc_id = target
     documents = {d.id: d for d, _, _ in await asyncio.to_thread(context.services.service.store.documents, include_inactive=True)}
     if doc_id not in documents:
         await message.reply_html(messages.no_such_document(doc_id))
@@ -268,13 +266,10 @@ async def press_admin_button(update: Update, context: BotContext) -> None:
 
 async def restore_document(update: Update, context: BotContext) -> None:
     """Quote a removed document again."""
-    message = update.effective_message
-    doc_id = _single_id(context)
-    if message is None:
+    target = await _target(update, context, messages.id_usage("restore"))
+    if target is None:
         return
-    if doc_id is None:
-        await message.reply_html(messages.id_usage("restore"))
-        return
+    message, doc_id = target
     done = await asyncio.to_thread(context.services.service.set_active, doc_id, True)
     await message.reply_html(messages.restored(doc_id) if done else messages.no_such_document(doc_id))
 
