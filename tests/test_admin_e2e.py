@@ -224,3 +224,10 @@ def test_reindex_replies_when_done(bot: Harness) -> None:
     done = bot.api.wait_for(lambda c: c.method == "sendMessage" and "Index rebuilt" in c.params.get("text", ""),
                             start=mark, timeout=30)
     assert "sentences from" in done.params["text"]
+
+
+def test_commands_without_a_number_explain_themselves(bot: Harness) -> None:
+    assert "document's number" in bot.say("/remove abc", ADMIN).params["text"]
+    assert "document's number" in bot.say("/restore", ADMIN).params["text"]
+    assert "numeric Telegram user id" in bot.say("/admin_add someone", ADMIN).params["text"]
+    assert "numeric Telegram user id" in bot.say("/admin_remove 1 2", ADMIN).params["text"]
