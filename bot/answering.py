@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.cues import figures
+from bot.cues import defines, definition_subject, figures
 from bot.knowledge import DocumentRef, KnowledgeBase
 
 # A passage from another source is shown beside the best one when it scores at least this share of it.
 CLOSE_TO_BEST = 0.8
 SOURCES_CONSIDERED = 10
 FIGURE_FLOOR = 0.3
+DEFINITION_BOOST = 1.3
 
 
 class EmptyQuestion(ValueError):
@@ -84,6 +85,12 @@ class Answerer:
             row = self.knowledge.chunk(hit.chunk_id)
             if row is not None:
                 passages.append(Passage(row.text, hit.score, hit.chunk_id, self.knowledge.documents[row.document_id]))
+        subject = definition_subject(question)
+        if subject is not None and passages:
+            # "What is X?": a sentence that spells X out beats one that only mentions it.
+            ranked = [(p.score * (DEFINITION_BOOST if defines(p.quote, subject) else 1.0), i, p)
+                      for i, p in enumerate(passages)]
+            passages = [p for _, _, p in sorted(ranked, key=lambda r: (-r[0], r[1]))]
         if not passages or passages[0].score < self.threshold:
             return Answer(question, False, passages[:wanted], "no_match")
         shown = self._one_per_source(passages, wants_number=query.answer_type == "number")

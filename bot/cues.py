@@ -94,3 +94,29 @@ _FIGURE = re.compile(
 def figures(text: str) -> frozenset[str]:
     """The numbers a sentence states ("36", "15", "six"), to tell when two sources give different figures."""
     return frozenset(m.group(0).lower().rstrip(".,") for m in _FIGURE.finditer(text))
+
+
+_DEFINITION_QUESTION = re.compile(r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(.+?)\s*\?*\s*$",
+                                  re.IGNORECASE)
+
+
+def definition_subject(question: str) -> str | None:
+    """For "What is the GKNB?" or "Who is Kursan Asanov?", the thing to define; None for other questions."""
+    match = _DEFINITION_QUESTION.match(question)
+    if not match or len(match.group(1).split()) > 4:
+        return None
+    return match.group(1)
+
+
+def defines(sentence: str, subject: str) -> bool:
+    """Whether a sentence reads like a definition of `subject`: an expansion in brackets ("committee (GKNB)",
+    "GKNB (the committee)") or an apposition ("Asanov, the deputy minister", "Minister Kursan Asanov")."""
+    name = re.escape(subject.strip())
+    patterns = (
+        rf"\(\s*{name}\s*\)",
+        rf"\b{name}\s*\(",
+        rf"\b{name},\s+(?:a|an|the|who|which)\b",
+        rf"\b(?!(?:The|A|An|This|That|These|Those|Its|His|Her|Their|Our|In|On|At|Of)\b)[A-Z][a-z]+\s+{name}\b"
+        if subject[:1].isupper() else r"(?!x)x",
+    )
+    return any(re.search(p, sentence, re.IGNORECASE if i < 3 else 0) for i, p in enumerate(patterns))

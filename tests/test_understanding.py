@@ -70,3 +70,21 @@ def test_synonyms_and_typos_find_the_sentence() -> None:
     plain = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")})
     with_table = knowledge.search("How was the residence defended?", 1)[0].score
     assert with_table > 1.5 * plain.search("How was the residence defended?", 1)[0].score
+
+
+def test_definition_questions_prefer_the_sentence_that_spells_the_term_out() -> None:
+    from bot.answering import Answerer
+    from bot.cues import defines, definition_subject
+
+    assert definition_subject("What is the GKNB?") == "GKNB"
+    assert definition_subject("Who is Kursan Asanov?") == "Kursan Asanov"
+    assert definition_subject("What did the GKNB say about the raid yesterday evening?") is None
+    assert defines("Kyrgyzstan's national security committee (GKNB) said", "GKNB")
+    assert defines("cited Deputy Interior Minister Kursan Asanov as saying", "Kursan Asanov")
+    assert not defines("The GKNB claimed that forces were armed.", "GKNB")
+    rows = [
+        ChunkRow(1, 1, 0, "The GKNB claimed that special forces were armed only with rubber bullets."),
+        ChunkRow(2, 1, 1, "Clashes broke out after the national security committee (GKNB) began an operation."),
+    ]
+    answer = Answerer(KnowledgeBase(rows, {1: DocumentRef(1, "Doc")}), threshold=0.1).answer("What is the GKNB?")
+    assert answer.passages[0].chunk_id == 2
