@@ -255,7 +255,6 @@ def bot_throughput(users: int, seconds: float) -> list[dict[str, Any]]:
     """Answered questions per second with `users` simulated users, each waiting for its answer before asking
     again: end to end through the Bot API test server (real HTTP, the bot as a process), and in-process."""
     import asyncio
-    import threading
 
     from tests.botapi import FakeBotApi, OfflineRequest
 

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from .botapi import BOT_USERNAME, Call, FakeBotApi, parse_html
-from .conftest import CORPUS, ROOT
+from .conftest import CORPUS
 
 TOKEN = "123456:TEST-token-never-printed"
 HOSTILE = (
