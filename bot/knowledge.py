@@ -76,9 +76,6 @@ class ChunkTable:
     def text(self, index: int) -> str:
         return self.blob[self.offsets[index]: self.offsets[index + 1]].decode("utf-8")
 
-    def texts(self) -> list[str]:
-        return [self.text(i) for i in range(len(self))]
-
     def index_of(self, chunk_id: int) -> int | None:
         at = int(np.searchsorted(self._sorted_ids, chunk_id))
         if at < len(self._sorted_ids) and self._sorted_ids[at] == chunk_id:
@@ -121,6 +118,9 @@ class KnowledgeBase:
         self.fuzzy = FuzzyVocabulary(self.surface)
         self.queries = QueryBuilder(self.retriever, self.fuzzy, self.synonyms)
         self._allowed = self._masks()
+        self._quotable = len(self.table) if not self.inactive else int(
+            sum(m.sum() if m is not None else 0 for m in self._allowed)
+        )
 
     def _masks(self) -> list[np.ndarray | None]:
         """One mask per index segment: which rows may be quoted (None: all)."""
@@ -136,10 +136,8 @@ class KnowledgeBase:
         return masks
 
     def __len__(self) -> int:
-        """Sentences that can be quoted."""
-        if not self.inactive:
-            return len(self.table)
-        return int(sum(m.sum() if m is not None else 0 for m in self._allowed))
+        """Sentences that can be quoted (counted once, at construction: answering asks on every question)."""
+        return self._quotable
 
     def extend(self, rows: Iterable[ChunkRow], documents: Mapping[int, DocumentRef]) -> KnowledgeBase:
         """A new knowledge base with these documents added as a new index segment (milliseconds, not a rebuild)."""

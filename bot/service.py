@@ -239,16 +239,16 @@ class QAService:
     def suggest_question(self, document_id: int) -> str | None:
         """A question that the given document now answers first, to show an admin what was added."""
         knowledge = self.knowledge
-        rows = [r for r in knowledge.chunks_of(document_id)]
         idf, vocabulary = knowledge.retriever.idf_, knowledge.retriever.vocabulary_
         candidates = []
-        for row in rows:
-            tokens = [w for w in dict.fromkeys(words(row.text)) if w not in STOP_WORDS and not w.isdigit() and len(w) > 2]
-            weighted = sorted(tokens, key=lambda w: -float(idf[vocabulary[stem(w)]]) if stem(w) in vocabulary else 0)
-            if len(weighted) >= 2:
-                candidates.append((sum(float(idf[vocabulary[stem(w)]]) for w in weighted[:3] if stem(w) in vocabulary), weighted[:3], row))
-        for _, top_words, row in sorted(candidates, key=lambda c: -c[0]):
-            question = " ".join(sorted(top_words, key=lambda w: words(row.text).index(w)))
+        for row in knowledge.chunks_of(document_id):
+            order = [w for w in dict.fromkeys(words(row.text)) if w not in STOP_WORDS and not w.isdigit() and len(w) > 2]
+            weight = {w: float(idf[vocabulary[stem(w)]]) if stem(w) in vocabulary else 0.0 for w in order}
+            top = sorted(order, key=lambda w: -weight[w])[:3]
+            if len(top) >= 2:
+                candidates.append((sum(weight[w] for w in top), [w for w in order if w in top], row))
+        for _, top_words, _row in sorted(candidates, key=lambda c: -c[0]):
+            question = " ".join(top_words)  # in the sentence's own word order
             answer = self._answerer.answer(question)
             if answer.answered and answer.passages[0].document.id == document_id:
                 return question

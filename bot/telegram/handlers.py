@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import uuid
 
@@ -249,7 +248,7 @@ async def answer_inline(update: Update, context: BotContext) -> None:
             InlineQueryResultArticle(
                 id=uuid.uuid4().hex[:16],
                 title=messages.inline_nothing(),
-                description=html.unescape(messages.html_to_text(messages.decline(sources))).splitlines()[0],
+                description=messages.html_to_text(messages.decline(sources)).splitlines()[0],
                 input_message_content=InputTextMessageContent(messages.answer_messages(answer, sources=sources)[0]),
             )
         ]
