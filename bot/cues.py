@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-AnswerType = Literal["number", "date", "person", "place", "reason"]
-TYPES: tuple[AnswerType, ...] = ("number", "date", "person", "place", "reason")
+AnswerType = Literal["number", "date", "person", "place", "reason", "polarity"]
+TYPES: tuple[AnswerType, ...] = ("number", "date", "person", "place", "reason", "polarity")
 
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
@@ -28,7 +28,19 @@ _ASKS_DATE = re.compile(
 )
 _ASKS_PERSON = re.compile(r"\bwho\b|\bwhom\b|\bwhose\b", re.IGNORECASE)
 _ASKS_PLACE = re.compile(r"\bwhere\b|\b(what|which) (place|village|city|town|country|region)\b", re.IGNORECASE)
-_ASKS_REASON = re.compile(r"\bwhy\b|\bwhat (was|is) the reason\b|\bfor what reason\b", re.IGNORECASE)
+_ASKS_REASON = re.compile(
+    r"\bwhy\b|\bwhat (was|is) the (reason|cause)\b|\bfor what reason\b|\bwhat (caused|led to)\b",
+    re.IGNORECASE,
+)
+_ASKS_POLARITY = re.compile(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would)\b", re.IGNORECASE)
+
+
+# Words that shape a question rather than name what it is about ("hostages count", "when did it start",
+# "what does GKNB stand for"). When the corpus never uses one, it is not held against the match.
+FRAME_WORDS = frozenset(
+    "count total number amount start started starts begin began begun happen happened happens occur "
+    "occurred stand mean means meaning name named called kind type sort".split()
+)
 
 
 def question_type(question: str) -> AnswerType | None:
@@ -42,23 +54,30 @@ def question_type(question: str) -> AnswerType | None:
         return "place"
     if _ASKS_REASON.search(question):
         return "reason"
+    if _ASKS_POLARITY.search(question):
+        return "polarity"
     return None
 
 
 _WORDS = re.compile(r"[a-z]+")
 _DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})\b")
-_NAME = re.compile(r"[a-z0-9,;:)] +[A-Z][a-z]")  # a capitalised word inside the sentence, not opening it
-_PLACE = re.compile(r"\b(?:[Ii]n|at|outside|near|from|to|into|of|towards|inside) (?:the )?[A-Z][a-z]")
+_NAME = re.compile(r"[a-z0-9,;:)] +([A-Z][a-z]+)")  # a capitalised word inside the sentence, not opening it
+_PLACE = re.compile(
+    r"\b(?:[Ii]n|outside|near|inside|across|throughout) (?:the )?[A-Z][a-z]"
+    r"|\b(?:located|situated|outskirts|suburbs?|border|kilometres|kilometers|km|miles)\b"
+)
 _REASON_PHRASE = re.compile(r"\b(?:due to|as a result|in order to|so that)\b")
 _NUMBER_SET = frozenset(_NUMBER_WORDS.split("|"))
 _DATE_SET = frozenset(
     "january february march april may june july august september october november december jan feb mar apr jun "
     "jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday century centuries decade "
     "yesterday today tomorrow morning evening night afternoon dawn noon midnight week weeks month months year years "
-    "day days hour hours later earlier before after".split()
+    "day days hour hours".split()
 )
 _REASON_SET = frozenset("because after decision decided since following over amid reason".split())
+_POLARITY_SET = frozenset("not no never nor neither only still despite nevertheless denied denies deny admitted admits "
+                          "confirmed confirms".split())
 
 
 def sentence_cues(text: str) -> int:
@@ -71,12 +90,14 @@ def sentence_cues(text: str) -> int:
         mask |= 1
     if not _DATE_SET.isdisjoint(tokens) or _YEAR.search(text):
         mask |= 2
-    if _NAME.search(text):
+    if any(m.group(1).lower() not in _DATE_SET for m in _NAME.finditer(text)):
         mask |= 4
     if _PLACE.search(text):
         mask |= 8
     if not _REASON_SET.isdisjoint(tokens) or _REASON_PHRASE.search(lowered):
         mask |= 16
+    if not _POLARITY_SET.isdisjoint(tokens) or "n't" in lowered:
+        mask |= 32
     return mask
 
 

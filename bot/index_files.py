@@ -23,7 +23,7 @@ from bot.knowledge import ChunkTable, DocumentRef, KnowledgeBase
 from bot.retrieval import Segment, TfidfRetriever
 from bot.synonyms import SynonymTable
 
-FORMAT = 2
+FORMAT = 3
 log = logging.getLogger(__name__)
 
 

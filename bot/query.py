@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cues import question_type
+from bot.cues import FRAME_WORDS, question_type
 from bot.fuzzy import FuzzyVocabulary
 from bot.retrieval import Concept, Query, TfidfRetriever
 from bot.synonyms import SynonymTable
@@ -73,6 +73,8 @@ class QueryBuilder:
                 concepts.append(Concept(tuple(options.items()), weight))
                 continue
             term = self._term(token)
+            if term is None and token in FRAME_WORDS:
+                continue
             if term is None:
                 unknown.append(token)
                 concepts.append(Concept((), idf_max))
