@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot import proximity
 from bot.fuzzy import FuzzyVocabulary
 from bot.query import QueryBuilder
 from bot.retrieval import Hit, Query, TfidfRetriever
@@ -174,8 +175,14 @@ class KnowledgeBase:
         return self.queries.build(question)
 
     def search(self, question: str | Query, k: int) -> list[Hit]:
+        """The `k` best quotable chunks: TF-IDF candidates, the best of them re-scored by term proximity."""
         query = self.parse(question) if isinstance(question, str) else question
-        return self.retriever.search(query, k, allowed=self._allowed)
+        hits = self.retriever.search(query, max(k, proximity.DEPTH), allowed=self._allowed)
+        return proximity.rerank(hits, query, self._text, self.retriever.vocabulary_, self.retriever.bound(query))[:k]
+
+    def _text(self, chunk_id: int) -> str | None:
+        index = self.table.index_of(chunk_id)
+        return self.table.text(index) if index is not None else None
 
     def neighbours(self, chunk_id: int, before: int = 2, after: int = 2) -> list[ChunkRow]:
         """The chunk with up to `before`/`after` sentences of the same document around it."""

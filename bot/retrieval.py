@@ -217,13 +217,17 @@ class TfidfRetriever:
             query = self.parse(query)
         if k <= 0 or not any(c.alternatives for c in query.concepts):
             return []
-        bound = (self.k1 + 1) * sum(c.weight for c in query.concepts)
+        bound = self.bound(query)
         hits: list[Hit] = []
         for index, segment in enumerate(self.segments_):
             mask = allowed[index] if allowed is not None else None
             hits.extend(self._search_segment(segment, query, k, bound, mask))
         hits.sort(key=lambda h: (-h.score, h.chunk_id))
         return hits[:k]
+
+    def bound(self, query: Query) -> float:
+        """The raw score of a sentence holding every concept at saturation: scores are shares of it."""
+        return (self.k1 + 1) * sum(c.weight for c in query.concepts)
 
     def _search_segment(
         self, segment: Segment, query: Query, k: int, bound: float, mask: np.ndarray | None
