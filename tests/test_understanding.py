@@ -20,7 +20,10 @@ from bot.synonyms import SynonymTable
         ("Who is Kursan Asanov?", "person"),
         ("Where is Koi-Tash?", "place"),
         ("Why did the forces pull out?", "reason"),
-        ("Did Atambayev fire a gun?", None),
+        ("What was the cause of death?", "reason"),
+        ("Did Atambayev fire a gun?", "polarity"),
+        ("Was Atambayev arrested?", "polarity"),
+        ("Atambayev fired a gun", None),
     ],
 )
 def test_question_types(question: str, kind: str | None) -> None:
@@ -33,6 +36,47 @@ def test_sentence_cues_and_figures() -> None:
     assert figures("36 people, including 15 members") == {"36", "15"}
     assert figures("took six servicemen") == {"six"}
     assert figures("fired several shots") == frozenset()
+
+
+def test_cues_are_specific() -> None:
+    """A cue that fires on most sentences boosts nothing: "after" is no date, "of Koi-Tash" no location,
+    a month is no person."""
+    assert not sentence_cues("Forces pulled out after an unsuccessful raid.") & type_bit("date")
+    assert not sentence_cues("They were leaving the village of Koi-Tash.") & type_bit("place")
+    assert sentence_cues("his estate of Koi-Tash outside Bishkek") & type_bit("place")
+    assert sentence_cues("the road to the village, where it is located, was blocked") & type_bit("place")
+    assert not sentence_cues("Atambayev saw his immunity lifted in June.") & type_bit("person")
+    assert sentence_cues("In June, parliament stripped Atambayev of his immunity.") & type_bit("person")
+    assert sentence_cues("Atambayev has still not been detained.") & type_bit("polarity")
+    assert not sentence_cues("Troops returned to arrest Atambayev.") & type_bit("polarity")
+
+
+def test_question_frame_words_unknown_to_the_corpus_cost_nothing() -> None:
+    rows = [ChunkRow(1, 1, 0, "Supporters took six servicemen as hostages."),
+            ChunkRow(2, 1, 1, "The weather was mild in the mountains.")]
+    knowledge = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")})
+    framed = knowledge.parse("hostages count")
+    assert framed.unknown == () and framed.answer_type == "number"
+    assert knowledge.search("hostages count", 1)[0].score == knowledge.search("How many hostages?", 1)[0].score
+    assert knowledge.parse("hostages football").unknown == ("football",)  # a content word still counts
+
+
+def test_proximity_prefers_the_sentence_where_the_question_words_stand_together() -> None:
+    from bot.proximity import proximity
+
+    rows = [
+        ChunkRow(1, 1, 0, "The president said the committee forces were quietly sitting."),
+        ChunkRow(2, 1, 1, "The sitting president said the committee forces were quiet."),
+    ]
+    knowledge = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")})
+    query = knowledge.parse("sitting president")
+    vocabulary = knowledge.retriever.vocabulary_
+    near = proximity([vocabulary[t] for t in ["sit", "presid"]], query)
+    far = proximity([vocabulary[t] for t in ["sit", "forc", "quiet", "presid"]], query)
+    assert near > far > 0
+    assert proximity([vocabulary[t] for t in ["sit"]], query) == 0
+    hits = knowledge.search("sitting president", 2)
+    assert [h.chunk_id for h in hits] == [2, 1] and hits[0].score > hits[1].score
 
 
 def test_fuzzy_matches_misspellings_and_transliterations_only() -> None:
