@@ -119,11 +119,14 @@ def figures(text: str) -> frozenset[str]:
 
 _DEFINITION_QUESTION = re.compile(r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(.+?)\s*\?*\s*$",
                                   re.IGNORECASE)
+_MEANING_QUESTION = re.compile(r"^\s*what\s+(?:does|do|did)\s+(?:the\s+)?(.+?)\s+(?:stand\s+for|mean)\s*\?*\s*$",
+                               re.IGNORECASE)
 
 
 def definition_subject(question: str) -> str | None:
-    """For "What is the GKNB?" or "Who is Kursan Asanov?", the thing to define; None for other questions."""
-    match = _DEFINITION_QUESTION.match(question)
+    """For "What is the GKNB?", "What does GKNB stand for?" or "Who is Kursan Asanov?", the thing to define;
+    None for other questions."""
+    match = _DEFINITION_QUESTION.match(question) or _MEANING_QUESTION.match(question)
     if not match or len(match.group(1).split()) > 4:
         return None
     return match.group(1)

@@ -122,6 +122,8 @@ def test_definition_questions_prefer_the_sentence_that_spells_the_term_out() -> 
 
     assert definition_subject("What is the GKNB?") == "GKNB"
     assert definition_subject("Who is Kursan Asanov?") == "Kursan Asanov"
+    assert definition_subject("What does GKNB stand for?") == "GKNB"
+    assert definition_subject("what does the GKNB mean") == "GKNB"
     assert definition_subject("What did the GKNB say about the raid yesterday evening?") is None
     assert defines("Kyrgyzstan's national security committee (GKNB) said", "GKNB")
     assert defines("cited Deputy Interior Minister Kursan Asanov as saying", "Kursan Asanov")
