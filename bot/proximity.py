@@ -17,23 +17,21 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.retrieval import Hit, Query
-from bot.textproc import analyze
+from bot.textproc import STOP_WORDS, stem, words
 
 WEIGHT = 0.2
 WINDOW = 4
 DEPTH = 10  # candidates re-scored
 
 
-def proximity(terms: Sequence[int], query: Query, window: int = WINDOW) -> float:
-    """Sum over pairs of the query's concepts found within `window` terms of min(weights) / distance²."""
-    owners: dict[int, list[int]] = {}
-    for index, concept in enumerate(query.concepts):
-        for term, _ in concept.alternatives:
-            owners.setdefault(term, []).append(index)
+def proximity(terms: Sequence[str], query: Query, owner_of: Mapping[str, list[int]], window: int = WINDOW) -> float:
+    """Sum over pairs of the query's concepts found within `window` index terms of min(weights) / distance²."""
     positions: dict[int, list[int]] = {}
     for position, term in enumerate(terms):
-        for concept in owners.get(term, ()):
+        for concept in owner_of.get(term, ()):
             positions.setdefault(concept, []).append(position)
+    if len(positions) < 2:
+        return 0.0
     found = sorted(positions)
     total = 0.0
     for at, a in enumerate(found):
@@ -44,11 +42,15 @@ def proximity(terms: Sequence[int], query: Query, window: int = WINDOW) -> float
     return total
 
 
+def index_terms(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w not in STOP_WORDS]
+
+
 def rerank(
     hits: Sequence[Hit],
     query: Query,
     text_of: Callable[[int], str | None],
-    vocabulary: Mapping[str, int],
+    term_of: Callable[[int], str],
     bound: float,
     weight: float = WEIGHT,
 ) -> list[Hit]:
@@ -56,12 +58,14 @@ def rerank(
     best first. A one-concept question has no pairs and keeps its order."""
     if weight <= 0 or len(query.concepts) < 2 or bound <= 0:
         return list(hits)
+    owner_of: dict[str, list[int]] = {}
+    for index, concept in enumerate(query.concepts):
+        for term, _ in concept.alternatives:
+            owner_of.setdefault(term_of(term), []).append(index)
     rescored = []
     for hit in hits:
         text = text_of(hit.chunk_id)
-        bonus = 0.0
-        if text is not None:
-            bonus = proximity([vocabulary.get(t, -1) for t in analyze(text)], query)
+        bonus = proximity(index_terms(text), query, owner_of) if text is not None else 0.0
         rescored.append(Hit(hit.chunk_id, min(hit.score + weight * bonus / bound, 1.0)))
     rescored.sort(key=lambda h: (-h.score, h.chunk_id))
     return rescored

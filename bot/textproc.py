@@ -53,7 +53,7 @@ def normalize(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Normalised word tokens, possessive endings removed, stop words kept."""
-    return [_POSSESSIVE.sub("", tok) for tok in _TOKEN.findall(normalize(text))]
+    return [_POSSESSIVE.sub("", tok) if "'" in tok else tok for tok in _TOKEN.findall(normalize(text))]
 
 
 # Irregular English verb forms that a stemmer cannot join to their base ("said" -> "say").

@@ -70,11 +70,12 @@ def test_proximity_prefers_the_sentence_where_the_question_words_stand_together(
     ]
     knowledge = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")})
     query = knowledge.parse("sitting president")
-    vocabulary = knowledge.retriever.vocabulary_
-    near = proximity([vocabulary[t] for t in ["sit", "presid"]], query)
-    far = proximity([vocabulary[t] for t in ["sit", "forc", "quiet", "presid"]], query)
+    owner_of = {"sit": [0], "presid": [1]}
+    near = proximity(["sit", "presid"], query, owner_of)
+    far = proximity(["sit", "forc", "quiet", "presid"], query, owner_of)
     assert near > far > 0
-    assert proximity([vocabulary[t] for t in ["sit"]], query) == 0
+    assert proximity(["sit", "forc", "quiet", "other", "more", "presid"], query, owner_of) == 0  # beyond the window
+    assert proximity(["sit"], query, owner_of) == 0
     hits = knowledge.search("sitting president", 2)
     assert [h.chunk_id for h in hits] == [2, 1] and hits[0].score > hits[1].score
 
