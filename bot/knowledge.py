@@ -119,7 +119,6 @@ class KnowledgeBase:
         self.fuzzy = FuzzyVocabulary(self.surface)
         self.queries = QueryBuilder(self.retriever, self.fuzzy, self.synonyms)
         self._allowed = self._masks()
-        self._terms: list[str] | None = None
         self._quotable = len(self.table) if not self.inactive else int(
             sum(m.sum() if m is not None else 0 for m in self._allowed)
         )
@@ -179,15 +178,7 @@ class KnowledgeBase:
         """The `k` best quotable chunks: TF-IDF candidates, the best of them re-scored by term proximity."""
         query = self.parse(question) if isinstance(question, str) else question
         hits = self.retriever.search(query, max(k, proximity.DEPTH), allowed=self._allowed)
-        return proximity.rerank(hits, query, self._text, self._term, self.retriever.bound(query))[:k]
-
-    def _term(self, term_id: int) -> str:
-        if self._terms is None:  # built on first use: a knowledge base that is never asked pays nothing
-            terms = [""] * len(self.retriever.vocabulary_)
-            for term, index in self.retriever.vocabulary_.items():
-                terms[index] = term
-            self._terms = terms
-        return self._terms[term_id]
+        return proximity.rerank(hits, query, self._text, self.retriever.term, self.retriever.bound(query))[:k]
 
     def _text(self, chunk_id: int) -> str | None:
         index = self.table.index_of(chunk_id)

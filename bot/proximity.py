@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.retrieval import Hit, Query
-from bot.textproc import STOP_WORDS, stem, words
+from bot.textproc import analyze
 
 WEIGHT = 0.2
 WINDOW = 4
@@ -42,10 +42,6 @@ def proximity(terms: Sequence[str], query: Query, owner_of: Mapping[str, list[in
     return total
 
 
-def index_terms(text: str) -> list[str]:
-    return [stem(w) for w in words(text) if w not in STOP_WORDS]
-
-
 def rerank(
     hits: Sequence[Hit],
     query: Query,
@@ -65,7 +61,7 @@ def rerank(
     rescored = []
     for hit in hits:
         text = text_of(hit.chunk_id)
-        bonus = proximity(index_terms(text), query, owner_of) if text is not None else 0.0
+        bonus = proximity(analyze(text), query, owner_of) if text is not None else 0.0
         rescored.append(Hit(hit.chunk_id, min(hit.score + weight * bonus / bound, 1.0)))
     rescored.sort(key=lambda h: (-h.score, h.chunk_id))
     return rescored

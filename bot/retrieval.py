@@ -225,6 +225,16 @@ class TfidfRetriever:
         hits.sort(key=lambda h: (-h.score, h.chunk_id))
         return hits[:k]
 
+    def term(self, term_id: int) -> str:
+        """The index term (stem) with this id; the reverse table is built on first use and kept."""
+        terms = getattr(self, "terms_", None)
+        if terms is None or len(terms) != len(self.vocabulary_):
+            terms = [""] * len(self.vocabulary_)
+            for term, index in self.vocabulary_.items():
+                terms[index] = term
+            self.terms_ = terms
+        return terms[term_id]
+
     def bound(self, query: Query) -> float:
         """The raw score of a sentence holding every concept at saturation: scores are shares of it."""
         return (self.k1 + 1) * sum(c.weight for c in query.concepts)
