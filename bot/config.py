@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     corpus_dir: Path = Path("corpus")
 
-    decline_threshold: float = Field(default=0.2, ge=0.0, le=1.0)  # calibrated on the event set (README)
+    decline_threshold: float = Field(default=0.15, ge=0.0, le=1.0)  # calibrated on the event set (README)
     top_k: int = Field(default=3, ge=1, le=20)
     max_question_chars: int = Field(default=500, ge=10)
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1)

@@ -484,7 +484,8 @@ def export_caption(rows: int) -> str:
 
 def threshold_text(value: float) -> str:
     return (f"The decline threshold is <b>{value:.3f}</b>: I decline when the best passage matches less than that "
-            "share of a question. Set it with <code>/threshold 0.25</code>.")
+            "share of a question (and when half of a question is words my sources never use). "
+            "Set it with <code>/threshold 0.25</code>.")
 
 
 def threshold_set(value: float) -> str:

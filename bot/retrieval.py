@@ -46,6 +46,12 @@ class Query:
     answer_type: AnswerType | None = None
     unknown: tuple[str, ...] = field(default=())
 
+    @property
+    def unknown_share(self) -> float:
+        """The share of the question's weight carried by words the corpus never uses (1.0 for no concepts)."""
+        total = sum(c.weight for c in self.concepts)
+        return sum(c.weight for c in self.concepts if not c.alternatives) / total if total else 1.0
+
 
 @dataclass(frozen=True)
 class Segment:

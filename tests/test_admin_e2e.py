@@ -200,7 +200,7 @@ def test_stats_unanswered_export_and_forgetme(bot: Harness) -> None:
 
 
 def test_threshold_is_shown_set_and_kept(bot: Harness) -> None:
-    assert "0.200" in bot.say("/threshold", ADMIN).params["text"]
+    assert "0.150" in bot.say("/threshold", ADMIN).params["text"]
     assert "0.990" in bot.say("/threshold 0.99", ADMIN).params["text"]
     assert "couldn't find" in bot.say("How many hostages were taken?", USER + 1).params["text"]
     assert bot.scalar("SELECT value FROM settings WHERE key = 'decline_threshold'") == "0.99"

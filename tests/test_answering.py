@@ -41,6 +41,17 @@ def test_weak_match_below_threshold_is_declined_but_candidates_kept() -> None:
     assert not answer.answered and answer.passages and answer.passages[0].chunk_id == 200
 
 
+def test_question_mostly_about_words_the_corpus_never_uses_is_declined() -> None:
+    """"mayor" is unknown and weighs as the rarest word, so half the question is absent: declined even at a
+    threshold of 0, while a question whose unknown word is the smaller part is answered."""
+    answerer = make(threshold=0.0)
+    mostly_unknown = answerer.answer("Who is the mayor of the ministry?")
+    assert mostly_unknown.passages and mostly_unknown.passages[0].chunk_id == 100
+    assert not mostly_unknown.answered and mostly_unknown.reason == "no_match"
+    partly_unknown = answerer.answer("How many people did the health ministry admit to the clinic?")
+    assert partly_unknown.answered and partly_unknown.passages[0].chunk_id == 100
+
+
 @pytest.mark.parametrize("question", ["", "   ", "?!"])
 def test_empty_question_is_an_error(question: str) -> None:
     with pytest.raises(EmptyQuestion):
