@@ -189,8 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="add or update documents from .txt/.md files or folders")
     ingest.add_argument("paths", nargs="+")
     evaluate = sub.add_parser("eval", help="answer-quality benchmark: ours beside scikit-learn and bm25s baselines")
-    evaluate.add_argument("--datasets", default="event,event-holdout,squad-b,squad2",
-                          help="comma-separated: event,event-holdout,squad-a,squad-b,squad2")
+    evaluate.add_argument("--datasets", default="event,event-holdout,event-holdout2,squad-b,squad2",
+                          help="comma-separated: event,event-holdout,event-holdout2,squad-a,squad-b,squad2")
     evaluate.add_argument("--methods", default="ours,sklearn,bm25s")
     evaluate.add_argument("--threshold", type=float, help="decline threshold (default: DECLINE_THRESHOLD)")
     evaluate.add_argument("--out", type=Path, default=Path("benchmarks/results/quality.json"))
