@@ -30,9 +30,19 @@ class QueryBuilder:
                 return term_id, match[1]
         return None
 
+    def _corrected(self, token: str) -> str:
+        """A word the corpus does not use replaced by its closest vocabulary word, so that the synonym table
+        sees "Zhenbekov" as "Zheenbekov" (and adds "Jeenbekov")."""
+        if token in STOP_WORDS or stem(token) in self.retriever.vocabulary_:
+            return token
+        match = self.fuzzy.closest(token)
+        return match[0] if match is not None else token
+
     def build(self, question: str) -> Query:
         tokens = words(question)
-        spans: list[tuple[int, int, list[tuple[str, ...]]]] = self.synonyms.expansions(tokens)
+        spans: list[tuple[int, int, list[tuple[str, ...]]]] = self.synonyms.expansions(
+            [self._corrected(t) for t in tokens]
+        )
         covered: dict[int, int] = {}
         for index, (start, end, _) in enumerate(spans):
             for position in range(start, end):

@@ -117,6 +117,16 @@ def test_synonyms_and_typos_find_the_sentence() -> None:
     assert with_table > 1.5 * plain.search("How was the residence defended?", 1)[0].score
 
 
+def test_a_corrected_misspelling_also_brings_its_synonyms() -> None:
+    rows = [ChunkRow(1, 1, 0, "The sitting President Sooronbay Zheenbekov accused Atambayev."),
+            ChunkRow(2, 1, 1, "Tensions with his successor Sooronbai Jeenbekov rose.")]
+    table = SynonymTable.parse(["Jeenbekov = Zheenbekov"])
+    knowledge = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")}, synonyms=table)
+    # "Zhenbekov" is spelt like neither; it is corrected to "Zheenbekov", whose line adds "Jeenbekov".
+    scores = {h.chunk_id: h.score for h in knowledge.search("Zhenbekov", 2)}
+    assert scores[2] >= 0.5 * scores[1]  # not merely the neighbour context of the other sentence
+
+
 def test_definition_questions_prefer_the_sentence_that_spells_the_term_out() -> None:
     from bot.answering import Answerer
     from bot.cues import defines, definition_subject
