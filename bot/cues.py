@@ -43,20 +43,15 @@ FRAME_WORDS = frozenset(
 )
 
 
+# In order of precedence: "How many people did they detain, and why?" asks for a number first.
+_ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    ("number", _ASKS_NUMBER), ("date", _ASKS_DATE), ("person", _ASKS_PERSON), ("place", _ASKS_PLACE),
+    ("reason", _ASKS_REASON), ("polarity", _ASKS_POLARITY),
+)
+
+
 def question_type(question: str) -> AnswerType | None:
-    if _ASKS_NUMBER.search(question):
-        return "number"
-    if _ASKS_DATE.search(question):
-        return "date"
-    if _ASKS_PERSON.search(question):
-        return "person"
-    if _ASKS_PLACE.search(question):
-        return "place"
-    if _ASKS_REASON.search(question):
-        return "reason"
-    if _ASKS_POLARITY.search(question):
-        return "polarity"
-    return None
+    return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
 
 
 _WORDS = re.compile(r"[a-z]+")
