@@ -112,16 +112,17 @@ def figures(text: str) -> frozenset[str]:
     return frozenset(m.group(0).lower().rstrip(".,") for m in _FIGURE.finditer(text))
 
 
-_DEFINITION_QUESTION = re.compile(r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(.+?)\s*\?*\s*$",
-                                  re.IGNORECASE)
-_MEANING_QUESTION = re.compile(r"^\s*what\s+(?:does|do|did)\s+(?:the\s+)?(.+?)\s+(?:stand\s+for|mean)\s*\?*\s*$",
-                               re.IGNORECASE)
+# Matched on the question with its spaces collapsed and its closing "?"s stripped, so that no pattern has two
+# adjacent runs that can split the same spaces (those were cubic on a run of spaces).
+_DEFINITION_QUESTION = re.compile(r"(?:what|who) (?:is|are|was|were) (?:the |an? )?(.+)", re.IGNORECASE)
+_MEANING_QUESTION = re.compile(r"what (?:does|do|did) (?:the )?(.+) (?:stand for|mean)", re.IGNORECASE)
 
 
 def definition_subject(question: str) -> str | None:
     """For "What is the GKNB?", "What does GKNB stand for?" or "Who is Kursan Asanov?", the thing to define;
     None for other questions."""
-    match = _DEFINITION_QUESTION.match(question) or _MEANING_QUESTION.match(question)
+    question = " ".join(question.split()).rstrip("? ")
+    match = _DEFINITION_QUESTION.fullmatch(question) or _MEANING_QUESTION.fullmatch(question)
     if not match or len(match.group(1).split()) > 4:
         return None
     return match.group(1)

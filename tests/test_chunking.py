@@ -68,3 +68,30 @@ def test_teaser_on_a_line_of_its_own_is_dropped_whole() -> None:
 
 def test_a_text_with_no_words_has_no_chunks() -> None:
     assert chunk_text("... !!! ---") == []
+
+
+def _seconds(function, *args):  # type: ignore[no-untyped-def]
+    import time
+
+    started = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - started
+
+
+def test_hostile_layouts_are_split_in_linear_time() -> None:
+    """Runs of blank lines and a huge line of unpunctuated text once took seconds (5.7 s for 16k newlines) and
+    held the bot's GIL; linear splitting takes milliseconds. The bound is a hundred times what it needs."""
+    assert _seconds(chunk_text, "First line.\n" + "\n" * 16_000 + "Share this story!\n" + "\n" * 16_000 + "Last.") < 0.5
+    assert _seconds(chunk_text, "Share this story!\n\n" * 8_000 + "The raid failed.") < 1.5
+    assert _seconds(chunk_text, "Word word word word word word word word word word word word word 1) " * 6_000) < 1.5
+
+
+def test_a_run_without_punctuation_is_cut_into_capped_chunks() -> None:
+    from bot.chunking import MAX_CHUNK_CHARS
+
+    text = "The convoy moved slowly along the mountain road toward the village " * 2_300  # 156 KB, no full stop
+    chunks = chunk_text(text)
+    assert len(chunks) > 150
+    assert all(len(c.text) <= MAX_CHUNK_CHARS and c.text == text[c.start:c.end] for c in chunks)
+    assert all(not c.text.startswith(" ") and not c.text.endswith(" ") for c in chunks)
+    assert chunk_text("A normal sentence. Another one.")[1].text == "Another one."

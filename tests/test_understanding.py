@@ -145,3 +145,20 @@ def test_definition_questions_prefer_the_sentence_that_spells_the_term_out() -> 
     ]
     answer = Answerer(KnowledgeBase(rows, {1: DocumentRef(1, "Doc")}), threshold=0.1).answer("What is the GKNB?")
     assert answer.passages[0].chunk_id == 2
+
+
+def test_question_patterns_are_linear_on_runs_of_spaces() -> None:
+    """"What does" + 500 spaces took 0.5 s (cubic); every question pattern now runs in linear time."""
+    import time
+
+    from bot import smalltalk
+    from bot.cues import definition_subject, question_type
+
+    started = time.perf_counter()
+    for filler in (" " * 20_000, "? " * 10_000, " \t" * 10_000):
+        definition_subject("What does" + filler + "x")
+        definition_subject("What is x" + filler + "y?")
+        question_type("Why" + filler + "x")
+        smalltalk.classify("hello" + filler + "x")
+    assert time.perf_counter() - started < 0.5
+    assert definition_subject("What   does  GKNB   stand for ??") == "GKNB"
