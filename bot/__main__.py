@@ -29,6 +29,19 @@ T = TypeVar("T")
 log = logging.getLogger("bot")
 
 
+class RedactingFormatter(logging.Formatter):
+    """Whatever a library puts in a log line or a traceback, the bot token never reaches the log."""
+
+    def __init__(self, inner: logging.Formatter | None, secret: str) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+        self.secret = secret
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self.inner.format(record)
+        return text.replace(self.secret, "<token>") if self.secret else text
+
+
 def _progress(items: Iterable[T], *, total: int, desc: str) -> Iterable[T]:
     """A progress bar on a terminal when there are many items; silent otherwise."""
     return tqdm(items, total=total, desc=desc, unit="file", disable=None if total >= 10 else True, file=sys.stderr)
@@ -205,6 +218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs_bot = args.command in ("run", None) and settings.has_token
     logging.basicConfig(level=settings.log_level.upper() if runs_bot else "WARNING",
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.telegram_bot_token is not None:
+        secret = settings.telegram_bot_token.get_secret_value()
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(RedactingFormatter(handler.formatter, secret))
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if getattr(args, "top", None) is not None and args.top < 1:
         print("--top must be at least 1", file=sys.stderr)

@@ -19,6 +19,9 @@ from bot.knowledge import ChunkRow, DocumentRef
 from bot.storage.questions import Stats, Unanswered
 
 MESSAGE_LIMIT = 4096
+MAX_ANSWER_MESSAGES = 3  # one answer never sends more than this many messages
+TITLE_SHOWN = 300  # characters of a title or publisher shown in a source line
+QUESTION_SHOWN = 150  # characters of a user's question shown in admin reports
 
 EVENT_LINE = (
     "the August 2019 attempt by Kyrgyz security forces to detain former president "
@@ -44,13 +47,28 @@ def format_date(date: dt.date | None) -> str:
     return f"{date.day} {date.strftime('%B %Y')}" if date else ""
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` whole, or its first `limit` characters at a word boundary with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit // 2, limit)
+    return text[: cut if cut > 0 else limit - 1].rstrip() + "…"
+
+
+def _title(doc: DocumentRef) -> str:
+    title = esc(shorten(doc.title, TITLE_SHOWN))
+    return f'<a href="{esc_attr(doc.url)}">{title}</a>' if doc.url else title
+
+
+def _details(doc: DocumentRef) -> str:
+    return ", ".join(part for part in (esc(shorten(doc.publisher or "", TITLE_SHOWN)), format_date(doc.date)) if part)
+
+
 def source_line(doc: DocumentRef) -> str:
     """Title (linked when the document has a URL), then publisher and date."""
-    title = esc(doc.title)
-    if doc.url:
-        title = f'<a href="{esc_attr(doc.url)}">{title}</a>'
-    details = ", ".join(part for part in (esc(doc.publisher or ""), format_date(doc.date)) if part)
-    return f"— <i>{title}</i>" + (f", {details}" if details else "")
+    details = _details(doc)
+    return f"— <i>{_title(doc)}</i>" + (f", {details}" if details else "")
 
 
 QUOTE_PIECE = 3300
@@ -99,7 +117,7 @@ def answer_messages(answer: Answer, *, sources: int) -> list[str]:
         blocks.insert(0, "My sources give different figures:")
     elif len(shown) > 1:
         blocks.insert(0, f"{len(shown)} of my sources answer this:")
-    return pack(blocks)
+    return pack(blocks)[:MAX_ANSWER_MESSAGES]
 
 
 def answer_html(answer: Answer, *, sources: int) -> str:
@@ -176,15 +194,22 @@ def visible_length(markup: str) -> int:
     return len(html.unescape(_TAGS.sub("", markup)).encode("utf-16-le")) // 2
 
 
-def pack(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Join complete HTML blocks into as few messages as fit within Telegram's limit, never splitting a block.
+def pack(blocks: Sequence[str], limit: int = MESSAGE_LIMIT, *, separator: str = "\n\n") -> list[str]:
+    """Join complete HTML blocks into as few messages as fit within Telegram's limit, never splitting a tag.
 
-    Each block must itself fit (passage_blocks guarantees that for document text), so no tag is ever cut.
+    Every reply goes through here. A block that cannot fit on its own (which the renderers avoid) is sent as
+    its plain text, cut at spaces, rather than cut inside a tag or refused by Telegram.
     """
+    pieces: list[str] = []
+    for block in blocks:
+        if visible_length(block) <= limit:
+            pieces.append(block)
+        else:
+            pieces.extend(esc(piece) for piece in _split_plain(html_to_text(block), limit))
     messages_out: list[str] = []
     current = ""
-    for block in blocks:
-        candidate = f"{current}\n\n{block}" if current else block
+    for block in pieces:
+        candidate = f"{current}{separator}{block}" if current else block
         if visible_length(candidate) <= limit:
             current = candidate
             continue
@@ -194,6 +219,11 @@ def pack(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     if current:
         messages_out.append(current)
     return messages_out
+
+
+def lines(lines_: Sequence[str]) -> list[str]:
+    """A list reply (one self-contained HTML line each) as messages within the limit."""
+    return pack(lines_, separator="\n")
 
 
 # --- Telegram conversation -------------------------------------------------------------------------------
@@ -230,15 +260,14 @@ def help_text(max_chars: int) -> str:
     )
 
 
-def sources_list(documents: Sequence[DocumentRef]) -> str:
+def sources_list(documents: Sequence[DocumentRef]) -> list[str]:
     if not documents:
-        return no_documents()
-    lines = ["<b>My sources</b>"]
+        return [no_documents()]
+    rows = ["<b>My sources</b>"]
     for doc in documents:
-        title = f'<a href="{esc_attr(doc.url)}">{esc(doc.title)}</a>' if doc.url else esc(doc.title)
-        details = ", ".join(part for part in (esc(doc.publisher or ""), format_date(doc.date)) if part)
-        lines.append(f"• {title}" + (f" — {details}" if details else ""))
-    return "\n".join(lines)
+        details = _details(doc)
+        rows.append(f"• {_title(doc)}" + (f" — {details}" if details else ""))
+    return lines(rows)
 
 
 def greeting(first_name: str | None) -> str:
@@ -308,7 +337,8 @@ def inline_title(passage: Passage) -> str:
 
 
 def inline_description(doc: DocumentRef) -> str:
-    return ", ".join(part for part in (doc.title, doc.publisher or "", format_date(doc.date)) if part)
+    parts = (shorten(doc.title, TITLE_SHOWN), shorten(doc.publisher or "", TITLE_SHOWN), format_date(doc.date))
+    return ", ".join(part for part in parts if part)
 
 
 def inline_nothing() -> str:
@@ -317,28 +347,37 @@ def inline_nothing() -> str:
 
 # --- Administration ---------------------------------------------------------------------------------------
 
-ADMIN_HELP = (
-    "<b>Admin commands</b>\n"
-    "/add — add a document: send a .txt, .md or .html file (caption: <code>title: … | publisher: … | date: "
-    "2019-08-08 | url: …</code>), or <code>/add</code> followed by pasted text whose first line may carry the same\n"
-    "/docs — list documents\n/remove ID — stop quoting a document\n/restore ID — quote it again\n"
-    "/reindex — rebuild the index from the database\n/stats — usage and a chart\n"
-    "/unanswered — what users asked that I could not answer\n/export — the question log as CSV\n"
-    "/threshold [VALUE] — show or set the decline threshold\n"
-    "/admins, /admin_add ID, /admin_remove ID — manage admins"
-)
+def admin_help(commands: Sequence[tuple[str, str, str]]) -> str:
+    """The admin part of /help, from the admin command table: (command, arguments, what it does)."""
+    rows = ["<b>Admin commands</b> (in a private chat with me)"]
+    rows += [f"/{name}{' ' + esc(args) if args else ''} — {esc(description)}" for name, args, description in commands]
+    rows.append("Send a .txt, .md or .html file (caption: <code>title: … | publisher: … | date: 2019-08-08 | url: …</code>) "
+                "to add it, or <code>/add</code> followed by pasted text whose first line may carry the same.")
+    return "\n".join(rows)
 
 
 def not_allowed() -> str:
     return "Sorry, that is only for the bot's admins."
 
 
-def admins_list(admins: Sequence[tuple[int, bool]]) -> str:
+def admin_private_only() -> str:
+    return "Admin commands work only in a private chat with me, so that their output stays private."
+
+
+def only_the_asker() -> str:
+    return "Only the person who asked can use these buttons."
+
+
+def add_timed_out(minutes: int) -> str:
+    return f"I stopped waiting for the document after {minutes} minutes; nothing was added. Send /add to try again."
+
+
+def admins_list(admins: Sequence[tuple[int, bool]]) -> list[str]:
     if not admins:
-        return "There are no admins. Set ADMIN_IDS in the configuration to add the first."
-    lines = ["<b>Admins</b>"]
-    lines += [f"• <code>{user_id}</code>" + (" (from ADMIN_IDS)" if bootstrap else "") for user_id, bootstrap in admins]
-    return "\n".join(lines)
+        return ["There are no admins. Set ADMIN_IDS in the configuration to add the first."]
+    rows = ["<b>Admins</b>"]
+    rows += [f"• <code>{user_id}</code>" + (" (from ADMIN_IDS)" if bootstrap else "") for user_id, bootstrap in admins]
+    return lines(rows)
 
 
 def admin_usage(command: str) -> str:
@@ -370,7 +409,7 @@ def add_cancelled() -> str:
 
 
 def document_added(doc_id: int, title: str, sentences: int, suggestion: str | None) -> str:
-    text = f"Added document <b>#{doc_id}</b> “{esc(title)}” with {sentences} sentences. It is answerable now."
+    text = f"Added document <b>#{doc_id}</b> “{esc(shorten(title, TITLE_SHOWN))}” with {sentences} sentences. It is answerable now."
     if suggestion:
         text += f"\nTry asking: <i>{esc(suggestion)}</i>"
     return text
@@ -392,16 +431,16 @@ def file_too_large(size: int, limit: int) -> str:
     return f"That file is {_size(size)}; the limit is {_size(limit)}. Nothing was changed."
 
 
-def documents_table(documents: Sequence[tuple[DocumentRef, int, bool]]) -> str:
+def documents_table(documents: Sequence[tuple[DocumentRef, int, bool]]) -> list[str]:
     if not documents:
-        return "There are no documents yet. Use /add to add one."
-    lines = ["<b>Documents</b>"]
+        return ["There are no documents yet. Use /add to add one."]
+    rows = ["<b>Documents</b>"]
     for doc, sentences, active in documents:
-        details = ", ".join(part for part in (esc(doc.publisher or ""), format_date(doc.date)) if part)
+        details = _details(doc)
         state = "" if active else " — <i>removed</i>"
-        lines.append(f"<b>#{doc.id}</b> {esc(doc.title)}" + (f" ({details})" if details else "")
-                     + f", {sentences} sentences{state}")
-    return "\n".join(lines)
+        rows.append(f"<b>#{doc.id}</b> {esc(shorten(doc.title, TITLE_SHOWN))}" + (f" ({details})" if details else "")
+                    + f", {sentences} sentences{state}")
+    return lines(rows)
 
 
 def id_usage(command: str) -> str:
@@ -413,7 +452,7 @@ def no_such_document(doc_id: int) -> str:
 
 
 def confirm_remove(doc: DocumentRef) -> str:
-    return f"Remove document <b>#{doc.id}</b> “{esc(doc.title)}”? It will no longer be quoted (/restore brings it back)."
+    return f"Remove document <b>#{doc.id}</b> “{esc(shorten(doc.title, TITLE_SHOWN))}”? It will no longer be quoted (/restore brings it back)."
 
 
 BUTTON_CONFIRM_REMOVE = "Yes, remove it"
@@ -444,8 +483,8 @@ def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def stats_text(stats: Stats) -> str:
-    lines = [
+def stats_text(stats: Stats) -> list[str]:
+    rows = [
         "<b>Usage</b>",
         f"Questions: {stats.total} in all, {stats.today} today, {stats.last_7_days} in the last 7 days",
         f"Answered: {_share(stats.answered_share)}",
@@ -453,29 +492,24 @@ def stats_text(stats: Stats) -> str:
         f"Median answer time: {'—' if stats.median_ms is None else f'{stats.median_ms:.1f} ms'}",
     ]
     if stats.top_questions:
-        lines.append("\n<b>Most asked</b>")
-        lines += [f"{n}× {esc(text)}" for text, n in stats.top_questions]
-    return "\n".join(lines)
+        rows.append("\n<b>Most asked</b>")
+        rows += [f"{n}× {esc(shorten(text, QUESTION_SHOWN))}" for text, n in stats.top_questions]
+    return lines(rows)
 
 
 def stats_caption() -> str:
     return "Questions per day, answered and declined (last 30 days)"
 
 
-def unanswered_list(items: Sequence[Unanswered]) -> str:
+def unanswered_list(items: Sequence[Unanswered]) -> list[str]:
     if not items:
-        return "Nothing unanswered in the last 30 days."
-    lines = ["<b>Unanswered and 👎 questions</b> (last 30 days, most frequent first)"]
+        return ["Nothing unanswered in the last 30 days."]
+    rows = ["<b>Unanswered and 👎 questions</b> (last 30 days, most frequent first)"]
     for item in items:
         kinds = ", ".join(k for k in (f"{item.declined} declined" if item.declined else "",
                                         f"{item.downvoted} 👎" if item.downvoted else "") if k)
-        lines.append(f"{item.count}× {esc(item.text)} <i>({kinds})</i>")
-    text = lines[0]
-    for line in lines[1:]:
-        if visible_length(f"{text}\n{line}") > MESSAGE_LIMIT:
-            break
-        text = f"{text}\n{line}"
-    return text
+        rows.append(f"{item.count}× {esc(shorten(item.text, QUESTION_SHOWN))} <i>({kinds})</i>")
+    return lines(rows)
 
 
 def export_caption(rows: int) -> str:

@@ -230,11 +230,14 @@ class QAService:
             return True
 
     def set_threshold(self, value: float) -> None:
+        """Store and apply a new decline threshold. Under the write lock, like every swap: otherwise a document
+        added meanwhile would be dropped from answering by a swap that read the knowledge base before it."""
         if not 0.0 <= value <= 1.0:
             raise ValueError("the threshold is a number from 0 to 1")
-        self.saved_settings.set(THRESHOLD_KEY, repr(value))
-        self.threshold = value
-        self._answerer = Answerer(self.knowledge, threshold=value, top_k=self.top_k)
+        with self._write_lock:
+            self.saved_settings.set(THRESHOLD_KEY, repr(value))
+            self.threshold = value
+            self._swap(self.knowledge, self.index_version)
 
     def suggest_question(self, document_id: int) -> str | None:
         """A question that the given document now answers first, to show an admin what was added."""

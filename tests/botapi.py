@@ -28,6 +28,8 @@ from tornado.httputil import parse_body_arguments
 
 BOT_ID = 777000111
 BOT_USERNAME = "koitash_test_bot"
+ANONYMOUS_ADMIN_BOT = 1087968824  # the user id Telegram gives every anonymous group admin's message
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 
 _TAG = re.compile(
     r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)\s*>"
@@ -231,7 +233,10 @@ class FakeBotApi:
         chat_type: str = "private",
         entities: list[dict[str, Any]] | None = None,
         reply_to: dict[str, Any] | None = None,
+        sender_chat: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """A user sends a text message; with `sender_chat` it is posted anonymously on behalf of that chat (an
+        anonymous group admin), and Telegram then names its GroupAnonymousBot as the sender."""
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -239,15 +244,46 @@ class FakeBotApi:
             "from": self.user(user_id),
             "text": text,
         }
-        if text.startswith("/"):
-            command = text.split()[0]
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command)}, *(entities or [])]
+        command = _COMMAND.match(text)
+        if command:  # as Telegram marks it: "/admin_add, 5" and "/admin_add\u200b 5" are the command /admin_add
+            entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command.group(0))}, *(entities or [])]
         if entities:
             message["entities"] = entities
         if reply_to is not None:
             message["reply_to_message"] = reply_to
+        if sender_chat is not None:
+            message["sender_chat"] = sender_chat
+            message["from"] = self.user(ANONYMOUS_ADMIN_BOT, "Group")
+            message["from"]["is_bot"] = True
         self.push_update({"message": message})
         return message
+
+    def edit_text(self, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """The user edits one of their messages into `text` (an `edited_message` update)."""
+        edited = {**message, "text": text, "edit_date": int(time.time())}
+        edited.pop("entities", None)
+        command = _COMMAND.match(text)
+        if command:
+            edited["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command.group(0))}]
+        self.push_update({"edited_message": edited})
+        return edited
+
+    def post_in_channel(self, text: str, *, chat_id: int, edited: bool = False) -> dict[str, Any]:
+        """A post in a channel the bot is in (no sender user, as Telegram sends them)."""
+        post: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, "channel"),
+            "sender_chat": {"id": chat_id, "type": "channel", "title": f"Channel {chat_id}"},
+            "text": text,
+        }
+        command = _COMMAND.match(text)
+        if command:
+            post["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command.group(0))}]
+        if edited:
+            post["edit_date"] = int(time.time())
+        self.push_update({"edited_channel_post" if edited else "channel_post": post})
+        return post
 
     def send_sticker(self, *, user_id: int) -> dict[str, Any]:
         message = {
@@ -599,8 +635,12 @@ class OfflineRequest(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
                          pool_timeout: Any = None) -> tuple[int, bytes]:
-        params = request_data.parameters if request_data is not None else {}
-        status, body = await self.api.handle(url.rsplit("/", 1)[1], dict(params))
+        params = dict(request_data.parameters) if request_data is not None else {}
+        if request_data is not None and request_data.contains_files:  # as the HTTP server's multipart parsing does
+            for name, upload in request_data.multipart_data.items():
+                filename, body = upload[0], upload[1]
+                params[name] = {"filename": filename, "body": body if isinstance(body, bytes) else body.read()}
+        status, body = await self.api.handle(url.rsplit("/", 1)[1], params)
         return status, json.dumps(body).encode()
 
 

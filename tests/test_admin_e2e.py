@@ -73,7 +73,8 @@ def bot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     assert api.errors == [], api.errors
     log = (tmp / "bot.log").read_text()
     assert TOKEN not in log
-    assert f"refused admin action 'add' from user {USER}" in log and "'button' from user" in log
+    assert f"refused admin command '/add' (message) from user {USER}" in log
+    assert f"refused admin button 'adm:rm:1' from user {USER}" in log
 
 
 def test_admin_uploads_a_document_and_it_answers_at_once(bot: Harness) -> None:

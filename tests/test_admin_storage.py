@@ -13,7 +13,7 @@ from bot.knowledge import KnowledgeBase
 from bot.service import QAService
 from bot.storage import Database
 from bot.storage.admin import AdminError, AdminRegistry
-from bot.storage.questions import QuestionLog, QuestionReports
+from bot.storage.questions import VoteResult, QuestionLog, QuestionReports
 
 from .conftest import CORPUS
 
@@ -65,23 +65,42 @@ def test_stats_and_unanswered(database: Database) -> None:
 def test_export_and_forget(database: Database) -> None:
     a = log_question(database, "First, with a comma", user=5, answered=True)
     log_question(database, "Second", user=6, answered=False)
-    QuestionLog(database).vote(a, 6, -1)
     QuestionLog(database).vote(a, 5, 1)
     rows = list(csv.DictReader(io.StringIO(QuestionReports(database).export_csv())))
     assert [r["question"] for r in rows] == ["First, with a comma", "Second"]
-    assert (rows[0]["votes_up"], rows[0]["votes_down"], rows[0]["answered"]) == ("1", "1", "1")
+    assert (rows[0]["votes_up"], rows[0]["votes_down"], rows[0]["answered"]) == ("1", "0", "1")
     assert QuestionReports(database).forget(5) == (1, 1)
     rows = list(csv.DictReader(io.StringIO(QuestionReports(database).export_csv())))
     assert [r["question"] for r in rows] == ["Second"]
-    assert QuestionReports(database).forget(6) == (1, 0)  # its vote went with the question it was on
+    assert QuestionReports(database).forget(6) == (1, 0)
 
 
 def test_a_vote_changes_on_a_second_press(database: Database) -> None:
     qid = log_question(database, "Q", user=5, answered=True)
     log = QuestionLog(database)
-    assert log.vote(qid, 9, 1) and log.vote(qid, 9, -1)
-    assert log.votes(qid) == {9: -1}
-    assert not log.vote(123456, 9, 1)
+    assert log.vote(qid, 5, 1) is log.vote(qid, 5, -1) is VoteResult.RECORDED
+    assert log.votes(qid) == {5: -1}
+    assert log.vote(123456, 5, 1) is VoteResult.NO_QUESTION
+
+
+def test_only_the_asker_votes_on_an_answer(database: Database) -> None:
+    qid = log_question(database, "Where is Koi-Tash?", user=5, answered=True)
+    log = QuestionLog(database)
+    assert log.vote(qid, 6, -1) is VoteResult.NOT_ASKER
+    assert log.votes(qid) == {}
+    assert QuestionReports(database).unanswered() == []
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\r=1"])
+def test_export_neutralises_spreadsheet_formulas(database: Database, text: str) -> None:
+    log_question(database, text, user=5, answered=False)
+    [row] = list(csv.DictReader(io.StringIO(QuestionReports(database).export_csv(), newline="")))
+    assert row["question"] == "'" + text
+
+
+def test_a_question_with_nul_is_logged_the_same_on_every_database(database: Database) -> None:
+    qid = log_question(database, "hostages\x00 taken?" + "x" * 9000 + "\x00", user=5, answered=False)
+    assert QuestionLog(database).get(qid).text.startswith("hostages taken?")
 
 
 def test_threshold_is_persisted(database: Database) -> None:
@@ -143,3 +162,14 @@ def test_questions_are_answered_while_the_index_rebuilds(database: Database, mon
     release.set()
     worker.join(10)
     assert service.knowledge is not old and len(service.knowledge) == len(old)
+
+
+def test_metadata_at_the_limits_is_stored_alike_on_every_database(database: Database) -> None:
+    from bot.corpus import MAX_PUBLISHER_CHARS, MAX_TITLE_CHARS
+    from bot.storage import DocumentStore
+
+    record = parse_pasted(f"title: {'T' * MAX_TITLE_CHARS} | publisher: {'P' * MAX_PUBLISHER_CHARS}\n"
+                          "The raid on Koi-Tash failed.")
+    result = DocumentStore(database).add(record, added_by="test")
+    [(ref, sentences, _)] = DocumentStore(database).documents()
+    assert result.document_id == ref.id and len(ref.title) == MAX_TITLE_CHARS and sentences == 1

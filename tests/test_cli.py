@@ -117,3 +117,18 @@ def test_no_token_runs_the_terminal_chat(db_env: dict[str, str], tmp_path: Path)
 def test_db_upgrade(db_env: dict[str, str]) -> None:
     result = run("db", "upgrade", env=db_env)
     assert result.returncode == 0 and "up to date" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("postgresql+psycopg://eventbot:s3cr@t-p4ss@127.0.0.1:1/db", "t-p4ss"),  # a raw @ in the password
+        ("postgresql+psycopg://eventbot:hunter2@127.0.0.1:notaport/db", "hunter2"),
+        ("postgresql+psycopg://eventbot:pa/ss@127.0.0.1:1/db", "ss@"),
+    ],
+)
+def test_a_malformed_database_url_is_one_line_without_its_password(url: str, secret: str) -> None:
+    result = run("ask", "hello?", env={"DATABASE_URL": url})
+    assert result.returncode == 1
+    assert result.stderr.startswith("Database error") and result.stderr.strip().count("\n") == 0
+    assert secret not in result.stderr and "Traceback" not in result.stderr

@@ -65,3 +65,42 @@ def test_list_files_skips_readme_hidden_and_other_types(tmp_path: Path) -> None:
     for name in ("b.txt", "a.md", "README.md", ".hidden.txt", "notes.pdf"):
         (tmp_path / name).write_text("x")
     assert [p.name for p in list_files(tmp_path)] == ["a.md", "b.txt"]
+
+
+def test_html_upload_keeps_inline_words_together_and_drops_page_furniture() -> None:
+    from bot.corpus import parse_upload
+
+    page = (
+        "<html><head><title>Raid report</title><meta property='og:site_name' content='Wire'>"
+        "<meta property='article:published_time' content='2019-08-08T10:00:00Z'></head><body>"
+        "<nav>Home | World | Sport</nav><article><h1>Raid fails</h1><p>The <b>second</b> raid on "
+        "<a href='/x'>Koi-Tash</a> began at dawn.</p><p>Supporters held the gates.</p></article>"
+        "<footer>Cookie notice: we use cookies.</footer><script>var x = 1;</script></body></html>"
+    )
+    record = parse_upload(page.encode(), filename="raid.html")
+    assert (record.title, record.publisher, record.date) == ("Raid report", "Wire", dt.date(2019, 8, 8))
+    assert "The second raid on Koi-Tash began at dawn." in record.text
+    assert "Supporters held the gates." in record.text
+    assert "Cookie" not in record.text and "Home" not in record.text and "var x" not in record.text
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (f"title: {'T' * 301}\nThe raid failed.", "title is 301 characters long; the limit is 300"),
+        (f"title: ok | publisher: {'P' * 201}\nThe raid failed.", "publisher is 201 characters"),
+        ("https://example.org/raid", "link"),
+    ],
+)
+def test_pasted_documents_with_unstorable_metadata_are_refused(text: str, reason: str) -> None:
+    from bot.corpus import parse_pasted
+
+    with pytest.raises(DocumentError, match=reason):
+        parse_pasted(text)
+
+
+def test_nul_bytes_anywhere_make_an_upload_binary() -> None:
+    from bot.corpus import parse_upload
+
+    with pytest.raises(DocumentError, match="binary"):
+        parse_upload(b"The raid failed. " * 600 + b"\x00 tail", filename="late-nul.txt")

@@ -32,11 +32,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _userinfo(url: str) -> tuple[str, str, str] | None:
+    """(scheme, user name and password, the rest) of a URL with credentials, split by text, not by parsing:
+    a password with a raw '@' or '/' misleads a URL parser into showing part of it as the host."""
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if not sep or at == -1:
+        return None
+    return scheme, rest[:at], rest[at + 1:]
+
+
 def redact(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except exc.ArgumentError:
-        return "<unparseable URL>"
+    """The URL for a message or a log line: the password replaced by ***, whatever characters it holds."""
+    parts = _userinfo(url)
+    if parts is None:
+        return url
+    scheme, userinfo, rest = parts
+    user = userinfo.split(":", 1)[0] if ":" in userinfo else userinfo
+    return f"{scheme}://{user}:***@{rest}" if ":" in userinfo else f"{scheme}://{user}@{rest}"
+
+
+def _check_credentials(url: str) -> None:
+    parts = _userinfo(url)
+    if parts is not None and any(ch in parts[1] for ch in "@/?#"):
+        raise DatabaseError(f"DATABASE_URL {redact(url)!r}: the user name or password holds a raw @ / ? or #; "
+                            "percent-encode it (@ is %40, / is %2F, ? is %3F, # is %23)")
 
 
 class Database:
@@ -44,6 +64,7 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        _check_credentials(url)
         try:
             parsed = make_url(url)
             kwargs: dict[str, Any] = {"pool_pre_ping": True}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import enum
 import io
 import re
 import statistics
@@ -30,6 +31,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+class VoteResult(enum.Enum):
+    RECORDED = "recorded"
+    NO_QUESTION = "no_question"
+    NOT_ASKER = "not_asker"
+
+
 class QuestionLog:
     def __init__(self, database: Database) -> None:
         self.db = database
@@ -47,8 +54,8 @@ class QuestionLog:
         latency_ms: float,
     ) -> int:
         with self.db.session() as session:
-            question = Question(
-                asked_at=utcnow(), chat_type=chat_type, chat_id=chat_id, user_id=user_id, text=text,
+            question = Question(  # PostgreSQL text cannot hold NUL; SQLite could, so both drop it
+                asked_at=utcnow(), chat_type=chat_type, chat_id=chat_id, user_id=user_id, text=text.replace("\x00", ""),
                 answered=answered, top_chunk_id=top_chunk_id, top_score=top_score, latency_ms=latency_ms,
             )
             session.add(question)
@@ -60,19 +67,23 @@ class QuestionLog:
             q = session.get(Question, question_id)
             return LoggedQuestion(q.id, q.text, q.user_id, q.chat_id) if q else None
 
-    def vote(self, question_id: int, user_id: int, value: int) -> bool:
-        """Store a vote (+1 or -1); a second vote by the same user replaces the first. False if no such question."""
+    def vote(self, question_id: int, user_id: int, value: int) -> VoteResult:
+        """Store the asker's vote (+1 or -1) on the answer to their question; a second vote replaces the first.
+        Nobody else can vote on it: a vote feeds /unanswered, and a button's data can be forged."""
         if value not in (1, -1):
             raise ValueError("a vote is +1 or -1")
         with self.db.session() as session:
-            if session.get(Question, question_id) is None:
-                return False
+            question = session.get(Question, question_id)
+            if question is None:
+                return VoteResult.NO_QUESTION
+            if question.user_id != user_id:
+                return VoteResult.NOT_ASKER
             existing = session.scalar(select(Vote).where(Vote.question_id == question_id, Vote.user_id == user_id))
             if existing is None:
                 session.add(Vote(question_id=question_id, user_id=user_id, value=value, voted_at=utcnow()))
             else:
                 existing.value, existing.voted_at = value, utcnow()
-            return True
+            return VoteResult.RECORDED
 
     def votes(self, question_id: int) -> dict[int, int]:
         with self.db.session() as session:
@@ -109,6 +120,14 @@ class Unanswered:
     declined: int
     downvoted: int
     last_asked: dt.datetime
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell a spreadsheet will not run as a formula (OWASP, CSV injection): text starting with = + - @ or a
+    tab or carriage return gets a leading apostrophe. defusedcsv does the same but leaves tab and CR alone."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 EXPORT_COLUMNS = (
@@ -188,12 +207,12 @@ class QuestionReports:
         writer.writerow(EXPORT_COLUMNS)
         with self.db.session() as session:
             for question, ups, downs in session.execute(query):
-                writer.writerow([
+                writer.writerow([spreadsheet_safe(cell) for cell in (
                     question.id, _utc(question.asked_at).isoformat(), question.chat_type, question.chat_id,
                     question.user_id, question.text, int(question.answered), question.top_chunk_id,
                     "" if question.top_score is None else round(question.top_score, 4),
                     "" if question.latency_ms is None else round(question.latency_ms, 2), ups, downs,
-                ])
+                )])
         return out.getvalue()
 
     def forget(self, user_id: int) -> tuple[int, int]:

@@ -1,49 +1,34 @@
-"""Admin handlers. They check no rights themselves: `guard` (group -1) lets admin commands and admin
-buttons through only for admins, and uploads reach `receive_file` only through the `AdminFilter`."""
+"""Admin handlers, and the one table of admin commands from which their handlers, menu and /help are made.
+
+Authority is checked where the effect happens: every admin handler is registered with `admin_only(registry)`,
+a filter on the sender's id that also requires a new message (an edit is not a new command) in a private chat
+(admin output such as the question log must not land in a group). Admin buttons go through `AdminButtonHandler`,
+which checks the presser's id the same way. No handler re-parses text to decide who may do what; what reaches
+`refuse_command` or `refuse_button` has already been turned away by those filters and only gets a polite answer.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
 
-from telegram import (
-    BotCommand,
-    BotCommandScopeChat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    Message,
-    Update,
-)
+from telegram import BotCommand, BotCommandScopeChat, InputFile, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ConversationHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters
 
 from bot import charts, messages
 from bot.corpus import DocumentError, DocumentRecord, parse_pasted, parse_upload
 from bot.storage.admin import AdminError, AdminRegistry
 from bot.storage.documents import AddOutcome
+from bot.telegram import callbacks
 from bot.telegram.context import BotContext
+from bot.telegram.replies import send
 
 log = logging.getLogger(__name__)
-
-ADMIN_COMMANDS = frozenset(
-    {"add", "docs", "remove", "restore", "reindex", "stats", "unanswered", "export", "threshold", "admins",
-     "admin_add", "admin_remove", "cancel"}
-)
-ADMIN_MENU = [
-    BotCommand("add", "Add a document"),
-    BotCommand("docs", "List documents"),
-    BotCommand("remove", "Stop quoting a document"),
-    BotCommand("restore", "Quote a document again"),
-    BotCommand("reindex", "Rebuild the index"),
-    BotCommand("stats", "Usage statistics"),
-    BotCommand("unanswered", "Questions I could not answer"),
-    BotCommand("export", "Question log as CSV"),
-    BotCommand("threshold", "Show or set the decline threshold"),
-    BotCommand("admins", "List admins"),
-]
-BUTTON_PREFIX = "adm:"
 WAITING_FOR_DOCUMENT = 1
 
 
@@ -58,56 +43,83 @@ class AdminFilter(filters.MessageFilter):
         return self.registry.is_admin(message.from_user.id if message.from_user else None)
 
 
-def _admin_action(update: Update) -> str | None:
-    """The admin command or button this update asks for, if any."""
-    if update.callback_query is not None:
-        data = update.callback_query.data or ""
-        return "button" if isinstance(data, str) and data.startswith(BUTTON_PREFIX) else None
-    message = update.message
-    if message is None or not message.text or not message.text.startswith("/"):
-        return None
-    command = message.text.split()[0][1:].split("@")[0].lower()
-    return command if command in ADMIN_COMMANDS else None
+def admin_only(registry: AdminRegistry) -> filters.BaseFilter:
+    """What every admin handler requires: a new message (not an edit, not a channel post) in a private chat,
+    from an admin."""
+    return filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & AdminFilter(registry)
 
 
-async def guard(update: Update, context: BotContext) -> None:
-    """Let admin commands and admin buttons through only for admins; refuse and log everyone else."""
-    action = _admin_action(update)
-    if action is None:
-        return
+class AdminButtonHandler(CallbackQueryHandler):  # type: ignore[type-arg]
+    """A `CallbackQueryHandler` for admin buttons that only takes presses by an admin."""
+
+    def __init__(self, registry: AdminRegistry, callback: Callable[[Update, BotContext], Coroutine[Any, Any, None]]) -> None:
+        super().__init__(callback, pattern=callbacks.pattern("adm:rm", "adm:keep"))
+        self.registry = registry
+
+    def check_update(self, update: object) -> Any:
+        if not isinstance(update, Update) or update.callback_query is None:
+            return None
+        if not self.registry.is_admin(update.callback_query.from_user.id):
+            return None
+        return super().check_update(update)
+
+
+def _update_kind(update: Update) -> str:
+    for kind in ("message", "edited_message", "channel_post", "edited_channel_post"):
+        if getattr(update, kind) is not None:
+            return kind
+    return "update"
+
+
+async def refuse_command(update: Update, context: BotContext) -> None:
+    """Turn away an admin command that no admin handler took, and log who sent it. Edits and channel posts are
+    not answered at all: they are not new commands."""
+    message = update.effective_message
     user = update.effective_user
-    if context.services.service.admins.is_admin(user.id if user else None):
+    sender = user.id if user else None
+    command = message.text.split(maxsplit=1)[0] if message is not None and message.text else "?"
+    chat = message.chat_id if message is not None else None
+    log.warning("refused admin command %r (%s) from user %s in chat %s", command[:40], _update_kind(update), sender, chat)
+    if update.message is None:
         return
-    log.warning("refused admin action %r from user %s", action, user.id if user else None)
-    if update.callback_query is not None:
-        await update.callback_query.answer(messages.not_allowed(), show_alert=True)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_html(messages.not_allowed(), do_quote=True)
-    raise ApplicationHandlerStop
+    if context.services.service.admins.is_admin(sender):
+        await send(update.message, messages.admin_private_only())
+    else:
+        await send(update.message, messages.not_allowed())
+
+
+async def refuse_button(update: Update, context: BotContext) -> None:
+    """Turn away an admin button pressed by someone who is not an admin, and log who pressed it."""
+    query = update.callback_query
+    if query is None:
+        return
+    log.warning("refused admin button %r from user %s", (query.data or "")[:64], query.from_user.id)
+    await query.answer(messages.not_allowed(), show_alert=True)
 
 
 async def publish_admin_menu(bot: object, user_ids: list[int], *, remove: bool = False) -> None:
     """The admin command menu, in each admin's private chat only."""
+    menu = [BotCommand(c.name, c.description) for c in COMMANDS if c.menu]
     for user_id in user_ids:
         try:
             if remove:
                 await bot.delete_my_commands(scope=BotCommandScopeChat(user_id))  # type: ignore[attr-defined]
             else:
-                await bot.set_my_commands(ADMIN_MENU, scope=BotCommandScopeChat(user_id))  # type: ignore[attr-defined]
+                await bot.set_my_commands(menu, scope=BotCommandScopeChat(user_id))  # type: ignore[attr-defined]
         except TelegramError as error:
             log.warning("could not publish the admin menu for %s: %s", user_id, error)
 
 
 def _single_id(context: BotContext) -> int | None:
     args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("-").isdigit():
+    if len(args) != 1 or not args[0].isascii() or not args[0].lstrip("-").isdigit() or len(args[0]) > 16:
         return None
     return int(args[0])
 
 
 async def list_admins(update: Update, context: BotContext) -> None:
     """List the admins."""
-    await update.effective_message.reply_html(messages.admins_list(context.services.service.admins.all()))  # type: ignore[union-attr]
+    await send(update.effective_message, messages.admins_list(context.services.service.admins.all()))  # type: ignore[arg-type]
 
 
 async def _target(update: Update, context: BotContext, usage: str) -> tuple[Message, int] | None:
@@ -116,7 +128,7 @@ async def _target(update: Update, context: BotContext, usage: str) -> tuple[Mess
     message = update.effective_message
     number = _single_id(context)
     if message is not None and number is None:
-        await message.reply_html(usage)
+        await send(message, usage)
     return (message, number) if message is not None and number is not None else None
 
 
@@ -129,8 +141,9 @@ async def add_admin(update: Update, context: BotContext) -> None:
     by = update.effective_user.id if update.effective_user else 0
     added = await asyncio.to_thread(context.services.service.admins.add, user_id, by=by)
     if added:
+        log.info("user %s made user %s an admin", by, user_id)
         await publish_admin_menu(context.bot, [user_id])
-    await message.reply_html(messages.admin_added(user_id, added))
+    await send(message, messages.admin_added(user_id, added))
 
 
 async def remove_admin(update: Update, context: BotContext) -> None:
@@ -142,25 +155,27 @@ async def remove_admin(update: Update, context: BotContext) -> None:
     try:
         removed = await asyncio.to_thread(context.services.service.admins.remove, user_id)
     except AdminError as error:
-        await message.reply_html(messages.admin_refused(str(error)))
+        await send(message, messages.admin_refused(str(error)))
         return
     if removed:
         await publish_admin_menu(context.bot, [user_id], remove=True)
-    await message.reply_html(messages.admin_removed(user_id, removed))
+    await send(message, messages.admin_removed(user_id, removed))
 
 
 async def _store(message: Message, context: BotContext, record: DocumentRecord) -> None:
-    """Add a parsed document and tell the admin what happened."""
+    """Add a parsed document and tell the admin what happened; a refusal says why."""
     service = context.services.service
     user = message.from_user
-    result = await asyncio.to_thread(service.add_document, record, added_by=f"telegram:{user.id if user else '?'}")
+    try:
+        result = await asyncio.to_thread(service.add_document, record, added_by=f"telegram:{user.id if user else '?'}")
+    except DocumentError as error:
+        await send(message, messages.document_refused(str(error)))
+        return
     if result.outcome in (AddOutcome.DUPLICATE, AddOutcome.UNCHANGED):
-        await message.reply_html(messages.document_duplicate(result.document_id), do_quote=True)
+        await send(message, messages.document_duplicate(result.document_id))
         return
     suggestion = await asyncio.to_thread(service.suggest_question, result.document_id)
-    await message.reply_html(
-        messages.document_added(result.document_id, record.title, result.sentences, suggestion), do_quote=True
-    )
+    await send(message, messages.document_added(result.document_id, record.title, result.sentences, suggestion))
 
 
 async def add_command(update: Update, context: BotContext) -> int:
@@ -172,7 +187,7 @@ async def add_command(update: Update, context: BotContext) -> int:
     if not pasted.strip() and "\n" in message.text:
         pasted = message.text.split("\n", 1)[1]
     if not pasted.strip():
-        await message.reply_html(messages.add_prompt(context.services.settings.max_upload_bytes))
+        await send(message, messages.add_prompt(context.services.settings.max_upload_bytes))
         return WAITING_FOR_DOCUMENT
     await _add_pasted(message, context, pasted)
     return ConversationHandler.END
@@ -180,9 +195,9 @@ async def add_command(update: Update, context: BotContext) -> int:
 
 async def _add_pasted(message: Message, context: BotContext, text: str) -> None:
     try:
-        record = parse_pasted(text)
+        record = await asyncio.to_thread(parse_pasted, text)
     except DocumentError as error:
-        await message.reply_html(messages.document_refused(str(error)), do_quote=True)
+        await send(message, messages.document_refused(str(error)))
         return
     await _store(message, context, record)
 
@@ -203,17 +218,18 @@ async def receive_file(update: Update, context: BotContext) -> int:
     document = message.document
     limit = context.services.settings.max_upload_bytes
     if document.file_size is not None and document.file_size > limit:
-        await message.reply_html(messages.file_too_large(document.file_size, limit), do_quote=True)
+        await send(message, messages.file_too_large(document.file_size, limit))
         return ConversationHandler.END
     telegram_file = await document.get_file()
     data = bytes(await telegram_file.download_as_bytearray())
     if len(data) > limit:
-        await message.reply_html(messages.file_too_large(len(data), limit), do_quote=True)
+        await send(message, messages.file_too_large(len(data), limit))
         return ConversationHandler.END
-    try:
-        record = parse_upload(data, filename=document.file_name or "upload.txt", caption=message.caption)
+    try:  # parsing a large page is CPU work: keep it off the event loop
+        record = await asyncio.to_thread(parse_upload, data, filename=document.file_name or "upload.txt",
+                                         caption=message.caption)
     except DocumentError as error:
-        await message.reply_html(messages.document_refused(str(error)), do_quote=True)
+        await send(message, messages.document_refused(str(error)))
         return ConversationHandler.END
     await _store(message, context, record)
     return ConversationHandler.END
@@ -221,15 +237,21 @@ async def receive_file(update: Update, context: BotContext) -> int:
 
 async def cancel(update: Update, context: BotContext) -> int:
     """Stop waiting for a document."""
-    await update.effective_message.reply_html(messages.add_cancelled())  # type: ignore[union-attr]
+    await send(update.effective_message, messages.add_cancelled())  # type: ignore[arg-type]
     return ConversationHandler.END
+
+
+async def add_timed_out(update: Update, context: BotContext) -> None:
+    """Tell the admin that /add stopped waiting, so that their next message is read as a question again."""
+    if isinstance(update, Update) and update.effective_message is not None:
+        minutes = max(1, round(context.services.settings.add_timeout_seconds / 60))
+        await send(update.effective_message, messages.add_timed_out(minutes), quote=False)
 
 
 async def list_documents(update: Update, context: BotContext) -> None:
     """List every document, removed ones too."""
     documents = await asyncio.to_thread(context.services.service.store.documents, include_inactive=True)
-    for part in messages.pack(messages.documents_table(documents).split("\n")):
-        await update.effective_message.reply_html(part)  # type: ignore[union-attr]
+    await send(update.effective_message, messages.documents_table(documents))  # type: ignore[arg-type]
 
 
 async def ask_to_remove(update: Update, context: BotContext) -> None:
@@ -240,25 +262,22 @@ async def ask_to_remove(update: Update, context: BotContext) -> None:
     message, doc_id = target
     documents = {d.id: d for d, _, _ in await asyncio.to_thread(context.services.service.store.documents, include_inactive=True)}
     if doc_id not in documents:
-        await message.reply_html(messages.no_such_document(doc_id))
+        await send(message, messages.no_such_document(doc_id))
         return
-    keyboard = InlineKeyboardMarkup([[
-        InlineKeyboardButton(messages.BUTTON_CONFIRM_REMOVE, callback_data=f"{BUTTON_PREFIX}rm:{doc_id}"),
-        InlineKeyboardButton(messages.BUTTON_CANCEL, callback_data=f"{BUTTON_PREFIX}keep"),
-    ]])
-    await message.reply_html(messages.confirm_remove(documents[doc_id]), reply_markup=keyboard)
+    await send(message, messages.confirm_remove(documents[doc_id]), markup=callbacks.remove_keyboard(doc_id))
 
 
 async def press_admin_button(update: Update, context: BotContext) -> None:
-    """Confirm or cancel a removal."""
+    """Confirm or cancel a removal (only admins' presses reach here: see AdminButtonHandler)."""
     query = update.callback_query
     if query is None:
         return
-    data = (query.data or "")[len(BUTTON_PREFIX):]
+    data = callbacks.decode(query.data)
     await query.answer()
-    if data.startswith("rm:") and data[3:].isdigit():
-        doc_id = int(data[3:])
+    if data is not None and data.action == "adm:rm":
+        doc_id = data.ids[0]
         done = await asyncio.to_thread(context.services.service.set_active, doc_id, False)
+        log.info("user %s removed document %s", query.from_user.id, doc_id)
         await query.edit_message_text(messages.removed(doc_id) if done else messages.no_such_document(doc_id))
     else:
         await query.edit_message_text(messages.kept())
@@ -271,7 +290,7 @@ async def restore_document(update: Update, context: BotContext) -> None:
         return
     message, doc_id = target
     done = await asyncio.to_thread(context.services.service.set_active, doc_id, True)
-    await message.reply_html(messages.restored(doc_id) if done else messages.no_such_document(doc_id))
+    await send(message, messages.restored(doc_id) if done else messages.no_such_document(doc_id))
 
 
 async def reindex(update: Update, context: BotContext) -> None:
@@ -279,10 +298,10 @@ async def reindex(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    await message.reply_html(messages.reindexing())
+    await send(message, messages.reindexing(), quote=False)
     started = time.perf_counter()
     knowledge = await asyncio.to_thread(context.services.service.rebuild)
-    await message.reply_html(messages.reindexed(len(knowledge), len(knowledge.documents), time.perf_counter() - started))
+    await send(message, messages.reindexed(len(knowledge), len(knowledge.documents), time.perf_counter() - started))
 
 
 async def show_stats(update: Update, context: BotContext) -> None:
@@ -291,7 +310,7 @@ async def show_stats(update: Update, context: BotContext) -> None:
     if message is None:
         return
     stats = await asyncio.to_thread(context.services.service.reports.stats)
-    await message.reply_html(messages.stats_text(stats))
+    await send(message, messages.stats_text(stats), quote=False)
     png = await asyncio.to_thread(charts.questions_per_day, stats.per_day)
     await message.reply_photo(InputFile(png, filename="questions-per-day.png"), caption=messages.stats_caption())
 
@@ -299,7 +318,7 @@ async def show_stats(update: Update, context: BotContext) -> None:
 async def show_unanswered(update: Update, context: BotContext) -> None:
     """Declined and 👎 questions, grouped, most frequent first."""
     items = await asyncio.to_thread(context.services.service.reports.unanswered)
-    await update.effective_message.reply_html(messages.unanswered_list(items))  # type: ignore[union-attr]
+    await send(update.effective_message, messages.unanswered_list(items), quote=False)  # type: ignore[arg-type]
 
 
 async def export_log(update: Update, context: BotContext) -> None:
@@ -319,12 +338,76 @@ async def threshold(update: Update, context: BotContext) -> None:
         return
     args = context.args or []
     if not args:
-        await message.reply_html(messages.threshold_text(service.threshold))
+        await send(message, messages.threshold_text(service.threshold))
         return
     try:
         value = float(args[0].replace(",", "."))
         await asyncio.to_thread(service.set_threshold, value)
     except ValueError:
-        await message.reply_html(messages.threshold_usage())
+        await send(message, messages.threshold_usage())
         return
-    await message.reply_html(messages.threshold_set(value))
+    log.info("user %s set the decline threshold to %s", update.effective_user.id if update.effective_user else None, value)
+    await send(message, messages.threshold_set(value))
+
+
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
+
+
+@dataclass(frozen=True)
+class AdminCommand:
+    name: str
+    callback: Callback
+    args: str
+    description: str
+    menu: bool = True
+
+
+# The admin commands: their handlers, the admin menu and the admin part of /help are all made from this table.
+COMMANDS: tuple[AdminCommand, ...] = (
+    AdminCommand("add", add_command, "[text]", "Add a document: send a file, or paste its text"),
+    AdminCommand("docs", list_documents, "", "List documents"),
+    AdminCommand("remove", ask_to_remove, "ID", "Stop quoting a document"),
+    AdminCommand("restore", restore_document, "ID", "Quote a removed document again"),
+    AdminCommand("reindex", reindex, "", "Rebuild the index from the database"),
+    AdminCommand("stats", show_stats, "", "Usage statistics and a chart"),
+    AdminCommand("unanswered", show_unanswered, "", "What users asked that I could not answer"),
+    AdminCommand("export", export_log, "", "The question log as CSV"),
+    AdminCommand("threshold", threshold, "[VALUE]", "Show or set the decline threshold"),
+    AdminCommand("admins", list_admins, "", "List admins"),
+    AdminCommand("admin_add", add_admin, "ID", "Make a user an admin"),
+    AdminCommand("admin_remove", remove_admin, "ID", "Take admin rights away from a user"),
+    AdminCommand("cancel", cancel, "", "Stop waiting for a document", menu=False),
+)
+NAMES = frozenset(c.name for c in COMMANDS)
+
+
+def help_text() -> str:
+    return messages.admin_help([(c.name, c.args, c.description) for c in COMMANDS if c.menu])
+
+
+def handlers(registry: AdminRegistry, *, add_timeout: float) -> list[Any]:
+    """Every admin handler, each behind the admin filter; then the handlers that refuse what those did not take.
+    Order matters: the /add conversation first, because it takes the admin's next message."""
+    only = admin_only(registry)
+    add = next(c for c in COMMANDS if c.name == "add")
+    cancel_command = next(c for c in COMMANDS if c.name == "cancel")
+    return [
+        ConversationHandler(
+            entry_points=[CommandHandler(add.name, add.callback, filters=only)],
+            states={
+                WAITING_FOR_DOCUMENT: [
+                    MessageHandler(only & filters.Document.ALL, receive_file),
+                    MessageHandler(only & filters.TEXT & ~filters.COMMAND, receive_text),
+                ],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, add_timed_out)],
+            },
+            fallbacks=[CommandHandler(cancel_command.name, cancel_command.callback, filters=only)],
+            conversation_timeout=add_timeout,
+        ),
+        *(CommandHandler(c.name, c.callback, filters=only) for c in COMMANDS if c is not add),
+        MessageHandler(only & filters.Document.ALL, receive_file),
+        AdminButtonHandler(registry, press_admin_button),
+        # Reached only by what the handlers above turned away.
+        CommandHandler(NAMES, refuse_command, filters=filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS),
+        CallbackQueryHandler(refuse_button, pattern=callbacks.pattern("adm:rm", "adm:keep")),
+    ]

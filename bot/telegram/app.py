@@ -9,18 +9,16 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.request import BaseRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -28,7 +26,7 @@ from bot.config import Settings
 from bot.flood import FloodGuard
 from bot.service import QAService
 from bot.storage import Database
-from bot.telegram import admin, handlers
+from bot.telegram import admin, callbacks, handlers
 from bot.telegram.delivery import Delivery
 from bot.telegram.context import SERVICES_KEY, BotContext, BotServices
 from bot.telegram.ordering import ChatOrderedUpdateProcessor
@@ -48,6 +46,13 @@ USER_COMMANDS = [
 
 class ConfigurationError(ValueError):
     pass
+
+
+class _DropRejectedToken(logging.Filter):
+    """PTB logs a rejected token with a traceback whose message quotes the token; `run_bot` says it in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
 
 
 async def publish_commands(application: Application) -> None:  # type: ignore[type-arg]
@@ -112,48 +117,27 @@ def build_application(
         flood=FloodGuard(settings.flood_limit, settings.flood_window_seconds),
     )
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    # A command in an edited message is not a new command, and channel posts are nobody's: neither is acted on.
     new_message = filters.UpdateType.MESSAGE
-    from_admin = admin.AdminFilter(service.admins)
-    # Group -1 is the gate: admin commands and admin buttons from anyone else stop there.
-    application.add_handler(TypeHandler(Update, admin.guard), group=-1)
-    # Order matters: the /add conversation first (it takes the admin's next message), then commands, then
-    # text by chat type, then everything else a user may send.
+    # Order matters: admin handlers first (the /add conversation takes the admin's next message; each carries the
+    # admin filter, and what they turn away is refused after them), then user commands, then text by chat type,
+    # then buttons (one handler per action), then inline queries.
     application.add_handlers(
         [
-            ConversationHandler(
-                entry_points=[CommandHandler("add", admin.add_command)],
-                states={
-                    admin.WAITING_FOR_DOCUMENT: [
-                        MessageHandler(filters.Document.ALL, admin.receive_file),
-                        MessageHandler(filters.TEXT & ~filters.COMMAND, admin.receive_text),
-                    ]
-                },
-                fallbacks=[CommandHandler("cancel", admin.cancel)],
-                conversation_timeout=600,
-            ),
-            CommandHandler("docs", admin.list_documents),
-            CommandHandler("remove", admin.ask_to_remove),
-            CommandHandler("restore", admin.restore_document),
-            CommandHandler("reindex", admin.reindex),
-            CommandHandler("stats", admin.show_stats),
-            CommandHandler("unanswered", admin.show_unanswered),
-            CommandHandler("export", admin.export_log),
-            CommandHandler("threshold", admin.threshold),
-            CommandHandler("admins", admin.list_admins),
-            CommandHandler("admin_add", admin.add_admin),
-            CommandHandler("admin_remove", admin.remove_admin),
-            CommandHandler("cancel", admin.cancel),
-            CommandHandler("start", handlers.start),
-            CommandHandler("help", handlers.show_help),
-            CommandHandler("sources", handlers.show_sources),
-            CommandHandler("ask", handlers.ask_command),
-            CommandHandler("forgetme", handlers.forget_me),
-            MessageHandler(private & new_message & filters.Document.ALL & from_admin, admin.receive_file),
+            *admin.handlers(service.admins, add_timeout=settings.add_timeout_seconds),
+            CommandHandler("start", handlers.start, filters=new_message),
+            CommandHandler("help", handlers.show_help, filters=new_message),
+            CommandHandler("sources", handlers.show_sources, filters=new_message),
+            CommandHandler("ask", handlers.ask_command, filters=new_message),
+            CommandHandler("forgetme", handlers.forget_me, filters=new_message),
             MessageHandler(private & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_private),
             MessageHandler(groups & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_in_group),
             MessageHandler(private & new_message & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.refuse_non_text),
-            CallbackQueryHandler(admin.press_admin_button, pattern=f"^{admin.BUTTON_PREFIX}"),
-            CallbackQueryHandler(handlers.press_button),
+            CallbackQueryHandler(handlers.press_example, pattern=callbacks.pattern("ex")),
+            CallbackQueryHandler(handlers.press_more, pattern=callbacks.pattern("more")),
+            CallbackQueryHandler(handlers.press_context, pattern=callbacks.pattern("ctx")),
+            CallbackQueryHandler(handlers.press_vote, pattern=callbacks.pattern("v")),
+            CallbackQueryHandler(handlers.press_unknown),
             InlineQueryHandler(handlers.answer_inline),
         ]
     )
@@ -180,11 +164,19 @@ def open_service(settings: Settings) -> QAService:
 def run_bot(settings: Settings) -> None:
     """Run until interrupted: webhook mode when WEBHOOK_URL is set, long polling otherwise."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token in the URL
+    logging.getLogger("telegram.ext").addFilter(_DropRejectedToken())
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
         if not _SECRET.fullmatch(secret):
             raise ConfigurationError("WEBHOOK_SECRET is required with WEBHOOK_URL (1-256 of A-Z a-z 0-9 _ -)")
     application = build_application(settings, open_service(settings))
+    try:
+        _run(application, settings, secret if settings.webhook_url else "")
+    except InvalidToken:  # PTB's message quotes the token: say it in our words, and nothing from the exception
+        raise ConfigurationError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
+
+
+def _run(application: Application, settings: Settings, secret: str) -> None:  # type: ignore[type-arg]
     if settings.webhook_url:
         path = urlsplit(settings.webhook_url).path.lstrip("/")
         log.info("starting in webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)

@@ -1,7 +1,13 @@
-"""Inline keyboards and their callback data (always within Telegram's 64 bytes)."""
+"""Inline keyboards and their callback data: one encoder and one decoder, within Telegram's 64 bytes.
+
+Button data is written by the bot but comes back from the client, so it is untrusted: `decode` accepts only
+the known actions with the right number of fields, each a number in range; anything else is None. Each
+action has its own `CallbackQueryHandler` (see `pattern`).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -9,14 +15,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import messages
 
-Action = Literal["ex", "more", "ctx", "v"]
+Action = Literal["ex", "more", "ctx", "v", "adm:rm", "adm:keep"]
+# Fields each action carries. Admin actions share the "adm:" prefix so that one filter can guard them all.
+FIELDS: dict[Action, int] = {"ex": 1, "more": 1, "ctx": 1, "v": 2, "adm:rm": 1, "adm:keep": 0}
+ADMIN_PREFIX = "adm:"
 MAX_CALLBACK_BYTES = 64
+MAX_ID = 2**53  # database ids stay far below; a larger number is forged
+_NUMBER = re.compile(r"-?[0-9]{1,16}")
 
 
 @dataclass(frozen=True)
 class Callback:
     action: Action
-    ids: tuple[int, ...]
+    ids: tuple[int, ...] = ()
 
     def encode(self) -> str:
         data = ":".join([self.action, *map(str, self.ids)])
@@ -25,21 +36,27 @@ class Callback:
         return data
 
 
-def decode(data: str | None) -> Callback | None:
+def decode(data: object) -> Callback | None:
     """The callback a button carries, or None for anything malformed (a forged or stale press)."""
-    if not data:
+    if not isinstance(data, str) or len(data) > MAX_CALLBACK_BYTES:
         return None
-    action, *parts = data.split(":")
-    if action not in ("ex", "more", "ctx", "v") or len(parts) > 2:
+    action = next((a for a in sorted(FIELDS, key=len, reverse=True) if data == a or data.startswith(a + ":")), None)
+    if action is None:
         return None
-    try:
-        ids = tuple(int(p) for p in parts)
-    except ValueError:
+    parts = data[len(action) + 1:].split(":") if len(data) > len(action) else []
+    if len(parts) != FIELDS[action] or not all(_NUMBER.fullmatch(p) for p in parts):
         return None
-    expected = {"ex": 1, "more": 1, "ctx": 1, "v": 2}[action]
-    if len(ids) != expected or (action == "v" and ids[1] not in (1, -1)):
-        return None
-    return Callback(action, ids)  # type: ignore[arg-type]
+    ids = tuple(int(p) for p in parts)
+    if action == "v":
+        valid = 0 < ids[0] < MAX_ID and ids[1] in (1, -1)
+    else:
+        valid = all(0 <= i < MAX_ID for i in ids)
+    return Callback(action, ids) if valid else None
+
+
+def pattern(*actions: Action) -> re.Pattern[str]:
+    """What a `CallbackQueryHandler` for these actions matches (the decoder then checks every field)."""
+    return re.compile("^(?:" + "|".join(re.escape(a) for a in actions) + ")(?::|$)")
 
 
 def examples_keyboard() -> InlineKeyboardMarkup:
@@ -65,3 +82,11 @@ def answer_keyboard(question_id: int | None, chunk_id: int, chosen_vote: int = 0
             ],
         ]
     )
+
+
+def remove_keyboard(document_id: int) -> InlineKeyboardMarkup:
+    """Confirm or cancel the removal of a document."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(messages.BUTTON_CONFIRM_REMOVE, callback_data=Callback("adm:rm", (document_id,)).encode()),
+        InlineKeyboardButton(messages.BUTTON_CANCEL, callback_data=Callback("adm:keep").encode()),
+    ]])

@@ -1,4 +1,8 @@
-"""User-facing handlers: read the update, call the service, format with `messages`, reply."""
+"""User-facing handlers: read the update, call the service, format with `messages`, reply.
+
+Every way to make the bot answer (a message, /ask, an example button, More, Context, an inline query) passes
+the same flood limit, keyed by `sender_key`, and does the answering off the event loop.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,47 @@ import asyncio
 import logging
 import uuid
 
-from telegram import (
-    InlineQueryResultArticle,
-    InputTextMessageContent,
-    Message,
-    MessageEntity,
-    Update,
-)
 from sqlalchemy.exc import SQLAlchemyError
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, MessageEntity, Update
 from telegram.error import BadRequest, TelegramError
 
 from bot import messages, smalltalk
 from bot.answering import EmptyQuestion
-from bot.telegram import callbacks
+from bot.storage.questions import VoteResult
+from bot.telegram import admin, callbacks
 from bot.telegram.context import BotContext
+from bot.telegram.replies import send
 
 log = logging.getLogger(__name__)
 INLINE_RESULTS = 5
+
+
+def sender_key(update: Update) -> int | None:
+    """Whom an update counts against (flood limit, question log, /forgetme). Anonymous group admins and channels
+    posting in a group all arrive as one Telegram user, so such senders are keyed by their chat instead."""
+    message = update.message
+    if message is not None and message.sender_chat is not None:
+        return message.sender_chat.id
+    user = update.effective_user
+    return user.id if user else None
+
+
+def _allowed(context: BotContext, sender: int | None) -> tuple[bool, str | None]:
+    """(may answer, what to tell the sender if not: said once per blocked stretch, None otherwise)."""
+    if sender is None:
+        return True, None
+    verdict = context.services.flood.check(sender)
+    if verdict.allowed:
+        return True, None
+    return False, messages.slow_down(verdict.wait) if verdict.notify else None
 
 
 async def start(update: Update, context: BotContext) -> None:
     """Greet the user, say what the bot knows, and offer example questions as buttons."""
     user = update.effective_user
     sources = len(context.services.service.knowledge.documents)
-    await update.effective_message.reply_html(  # type: ignore[union-attr]
-        messages.start(user.first_name if user else None, sources), reply_markup=callbacks.examples_keyboard()
-    )
+    await send(update.effective_message, messages.start(user.first_name if user else None, sources),  # type: ignore[arg-type]
+               markup=callbacks.examples_keyboard(), quote=False)
 
 
 async def show_help(update: Update, context: BotContext) -> None:
@@ -39,79 +58,75 @@ async def show_help(update: Update, context: BotContext) -> None:
     text = messages.help_text(context.services.settings.max_question_chars)
     user = update.effective_user
     if context.services.service.admins.is_admin(user.id if user else None):
-        text += "\n\n" + messages.ADMIN_HELP
-    await update.effective_message.reply_html(text)  # type: ignore[union-attr]
+        text += "\n\n" + admin.help_text()
+    await send(update.effective_message, text, quote=False)  # type: ignore[arg-type]
 
 
 async def forget_me(update: Update, context: BotContext) -> None:
     """Delete the sender's logged questions and votes, and say how many."""
-    user = update.effective_user
+    sender = sender_key(update)
     message = update.effective_message
-    if user is None or message is None:
+    if sender is None or message is None:
         return
-    questions, votes = await asyncio.to_thread(context.services.service.reports.forget, user.id)
-    await message.reply_html(messages.forgotten(questions, votes))
+    questions, votes = await asyncio.to_thread(context.services.service.reports.forget, sender)
+    await send(message, messages.forgotten(questions, votes))
 
 
 async def show_sources(update: Update, context: BotContext) -> None:
     """List the documents the bot quotes."""
     documents = list(context.services.service.knowledge.documents.values())
-    await update.effective_message.reply_html(messages.sources_list(documents))  # type: ignore[union-attr]
+    await send(update.effective_message, messages.sources_list(documents), quote=False)  # type: ignore[arg-type]
 
 
-async def answer_question(message: Message, context: BotContext, text: str, *, user_id: int | None) -> None:
+async def answer_question(message: Message, context: BotContext, text: str, *, sender: int | None) -> None:
     """The one path every question takes: flood limit, length, small talk, answer, reply with buttons."""
     services = context.services
-    if user_id is not None:
-        wait = services.flood.check(user_id)
-        if wait:
-            await message.reply_html(messages.slow_down(wait), do_quote=True)
-            return
+    allowed, notice = _allowed(context, sender)
+    if not allowed:
+        if notice:
+            await send(message, notice)
+        return
     if len(text) > services.settings.max_question_chars:
-        await message.reply_html(messages.too_long(services.settings.max_question_chars), do_quote=True)
+        await send(message, messages.too_long(services.settings.max_question_chars))
         return
     kind = smalltalk.classify(text)
     if kind == "greeting":
-        await message.reply_html(messages.greeting(message.from_user.first_name if message.from_user else None))
+        await send(message, messages.greeting(message.from_user.first_name if message.from_user else None), quote=False)
         return
     if kind == "thanks":
-        await message.reply_html(messages.thanks())
+        await send(message, messages.thanks(), quote=False)
         return
     try:
         logged = await asyncio.to_thread(
-            services.service.ask, text, chat_type=message.chat.type, chat_id=message.chat_id, user_id=user_id
+            services.service.ask, text, chat_type=message.chat.type, chat_id=message.chat_id, user_id=sender
         )
     except EmptyQuestion:
-        await message.reply_html(messages.empty_question(), do_quote=True)
+        await send(message, messages.empty_question())
         return
     answer = logged.answer
     sources = len(services.service.knowledge.documents)
-    parts = messages.answer_messages(answer, sources=sources)
     markup = callbacks.answer_keyboard(logged.question_id, answer.passages[0].chunk_id) if answer.answered else None
-    for i, part in enumerate(parts):
-        await message.reply_html(part, reply_markup=markup if i == len(parts) - 1 else None, do_quote=True)
+    await send(message, messages.answer_messages(answer, sources=sources), markup=markup)
 
 
 async def ask_private(update: Update, context: BotContext) -> None:
     """Answer a text message in a private chat."""
     message = update.effective_message
-    user = update.effective_user
     if message is None or message.text is None:
         return
-    await answer_question(message, context, message.text, user_id=user.id if user else None)
+    await answer_question(message, context, message.text, sender=sender_key(update))
 
 
 async def ask_command(update: Update, context: BotContext) -> None:
     """Answer `/ask QUESTION` in any chat."""
     message = update.effective_message
-    user = update.effective_user
     if message is None:
         return
     text = " ".join(context.args or [])
     if not text.strip():
-        await message.reply_html(messages.group_usage(), do_quote=True)
+        await send(message, messages.group_usage())
         return
-    await answer_question(message, context, text, user_id=user.id if user else None)
+    await answer_question(message, context, text, sender=sender_key(update))
 
 
 def _addressed_text(message: Message, bot_id: int, username: str | None) -> str | None:
@@ -135,82 +150,131 @@ def _addressed_text(message: Message, bot_id: int, username: str | None) -> str 
 async def ask_in_group(update: Update, context: BotContext) -> None:
     """Answer group messages that mention the bot or reply to it; stay silent on the rest."""
     message = update.effective_message
-    user = update.effective_user
     if message is None:
         return
     text = _addressed_text(message, context.bot.id, context.bot.username)
     if text is None:
         return
     if not text.strip():
-        await message.reply_html(messages.group_usage(), do_quote=True)
+        await send(message, messages.group_usage())
         return
-    await answer_question(message, context, text, user_id=user.id if user else None)
+    await answer_question(message, context, text, sender=sender_key(update))
 
 
 async def refuse_non_text(update: Update, context: BotContext) -> None:
     """Tell the sender of a sticker, photo, voice note etc. that only text questions are answered."""
-    await update.effective_message.reply_html(messages.non_text(), do_quote=True)  # type: ignore[union-attr]
+    message = update.effective_message
+    allowed, notice = _allowed(context, sender_key(update))
+    if message is not None and (allowed or notice):
+        await send(message, notice or messages.non_text())
 
 
-async def press_button(update: Update, context: BotContext) -> None:
-    """Handle the inline buttons: example questions, More, Context and votes."""
+def _pressed(update: Update) -> tuple[callbacks.Callback | None, Message | None]:
     query = update.callback_query
     if query is None:
-        return
-    data = callbacks.decode(query.data)
+        return None, None
     message = query.message if isinstance(query.message, Message) else None
+    return callbacks.decode(query.data), message
+
+
+async def _answer_press(update: Update, context: BotContext) -> bool:
+    """Answer the button press (stopping the client's spinner); False when the presser is over the flood limit."""
+    query = update.callback_query
+    assert query is not None
+    allowed, notice = _allowed(context, query.from_user.id)
+    await query.answer(notice)
+    return allowed
+
+
+async def press_example(update: Update, context: BotContext) -> None:
+    """Ask the example question whose button was pressed."""
+    data, message = _pressed(update)
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if data is None or message is None or data.ids[0] >= len(messages.EXAMPLE_QUESTIONS):
+        return
+    await answer_question(message, context, messages.EXAMPLE_QUESTIONS[data.ids[0]], sender=query.from_user.id)
+
+
+async def press_context(update: Update, context: BotContext) -> None:
+    """Show the sentences around a quote."""
+    data, message = _pressed(update)
+    if not await _answer_press(update, context) or data is None or message is None:
+        return
+    knowledge = context.services.service.knowledge
+    row = knowledge.chunk(data.ids[0])
+    document = knowledge.documents.get(row.document_id) if row is not None else None
+    if row is None or document is None:  # gone, or its document was removed
+        await send(message, messages.context_gone())
+        return
+    await send(message, messages.context_html(knowledge.neighbours(row.chunk_id), row.chunk_id, document))
+
+
+async def press_more(update: Update, context: BotContext) -> None:
+    """Show the further passages that answer the asker's question."""
+    data, message = _pressed(update)
+    query = update.callback_query
+    assert query is not None
     if data is None or message is None:
         await query.answer()
         return
     service = context.services.service
-    if data.action == "ex":
-        await query.answer()
-        index = data.ids[0]
-        if 0 <= index < len(messages.EXAMPLE_QUESTIONS):
-            await answer_question(message, context, messages.EXAMPLE_QUESTIONS[index], user_id=query.from_user.id)
+    logged = await asyncio.to_thread(service.questions.get, data.ids[0])
+    if logged is not None and logged.user_id != query.from_user.id:
+        await query.answer(messages.only_the_asker(), show_alert=True)
         return
-    if data.action == "ctx":
-        await query.answer()
-        row = service.knowledge.chunk(data.ids[0])
-        if row is None:
-            await message.reply_html(messages.context_gone())
-            return
-        document = service.knowledge.documents[row.document_id]
-        for part in messages.context_html(service.knowledge.neighbours(row.chunk_id), row.chunk_id, document):
-            await message.reply_html(part, do_quote=True)
+    if not await _answer_press(update, context):
         return
-    if data.action == "more":
+    if logged is None:
+        await send(message, messages.question_gone())
+        return
+    answer = await asyncio.to_thread(service.answer, logged.text, service.top_k + 1)
+    further = [p for p in answer.passages[1:] if p.score >= service.threshold]
+    await send(message, messages.more_passages(further))
+
+
+async def press_vote(update: Update, context: BotContext) -> None:
+    """Record the asker's 👍 or 👎 and tick the chosen button."""
+    data, message = _pressed(update)
+    query = update.callback_query
+    assert query is not None
+    if data is None or message is None:
         await query.answer()
-        logged = await asyncio.to_thread(service.questions.get, data.ids[0])
-        if logged is None:
-            await message.reply_html(messages.question_gone())
-            return
-        answer = service.answer(logged.text, service.top_k + 1)
-        further = [p for p in answer.passages[1:] if p.score >= service.threshold]
-        for part in messages.more_passages(further):
-            await message.reply_html(part, do_quote=True)
         return
     question_id, value = data.ids
     try:
-        stored = await asyncio.to_thread(service.questions.vote, question_id, query.from_user.id, value)
+        result = await asyncio.to_thread(context.services.service.questions.vote, question_id, query.from_user.id, value)
     except Exception:  # noqa: BLE001 - a vote is never worth an error reply; the log keeps the reason
         log.warning("could not store a vote", exc_info=True)
-        stored = False
-    await query.answer(messages.vote_thanks(value) if stored else messages.vote_failed())
-    if stored:
-        chunk_id = _context_chunk(message)
-        if chunk_id is not None:
-            try:
-                await query.edit_message_reply_markup(callbacks.answer_keyboard(question_id, chunk_id, value))
-            except BadRequest:
-                pass  # "message is not modified": the same vote pressed twice
+        await query.answer(messages.vote_failed())
+        return
+    if result is VoteResult.NOT_ASKER:
+        await query.answer(messages.only_the_asker(), show_alert=True)
+        return
+    if result is VoteResult.NO_QUESTION:
+        await query.answer(messages.question_gone())
+        return
+    await query.answer(messages.vote_thanks(value))
+    chunk_id = _context_chunk(message)
+    if chunk_id is not None:
+        try:
+            await query.edit_message_reply_markup(callbacks.answer_keyboard(question_id, chunk_id, value))
+        except BadRequest:
+            pass  # "message is not modified": the same vote pressed twice
+
+
+async def press_unknown(update: Update, context: BotContext) -> None:
+    """Answer a press whose data no handler knows (forged or from an old version), so the client stops waiting."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
 
 
 def _context_chunk(message: Message) -> int | None:
     markup = message.reply_markup
     for row in markup.inline_keyboard if markup else ():
         for button in row:
-            data = callbacks.decode(button.callback_data if isinstance(button.callback_data, str) else None)
+            data = callbacks.decode(button.callback_data)
             if data is not None and data.action == "ctx":
                 return data.ids[0]
     return None
@@ -223,11 +287,11 @@ async def answer_inline(update: Update, context: BotContext) -> None:
         return
     text = query.query.strip()
     services = context.services
-    if not text or len(text) > services.settings.max_question_chars:
+    if not text or len(text) > services.settings.max_question_chars or not _allowed(context, query.from_user.id)[0]:
         await query.answer([], cache_time=5)
         return
     try:
-        answer = services.service.answer(text, INLINE_RESULTS)
+        answer = await asyncio.to_thread(services.service.answer, text, INLINE_RESULTS)
     except EmptyQuestion:
         await query.answer([], cache_time=5)
         return
