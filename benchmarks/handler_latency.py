@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.answering import DEFAULT_THRESHOLD
 from bot import messages
 from bot.evaluation import EVENT_SET
 from bot.service import QAService
@@ -37,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     questions = [json.loads(line)["q"] for line in EVENT_SET.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        service = QAService(Database(f"sqlite:///{tmp}/bench.sqlite3"), threshold=0.2)
+        service = QAService(Database(f"sqlite:///{tmp}/bench.sqlite3"), threshold=DEFAULT_THRESHOLD)
         service.start(ROOT / "corpus")
         sources = len(service.knowledge.documents)
 

@@ -50,7 +50,7 @@ def questions() -> list[str]:
 
 
 def corpus(size: int) -> list[str]:
-    from bot.synthetic import TextModel
+    from benchmarks.synthetic import TextModel
 
     return TextModel.from_squad(SQUAD / "part-a.json", SQUAD / "part-b.json").sentences(size)
 
@@ -74,16 +74,18 @@ def child(method: str, size: int) -> dict[str, Any]:
     base_mb = peak_mb()
     result: dict[str, Any] = {"method": method, "sentences": size}
     if method == "ours":
-        from bot import index_files, messages
-        from bot.answering import Answerer
-        from bot.knowledge import ChunkRow, DocumentRef, KnowledgeBase
+        from bot import messages
+        from bot.search import index_files
+        from bot.answering import DEFAULT_THRESHOLD, Answerer
+        from bot.records import ChunkRow, DocumentRef
+        from bot.search import KnowledgeBase
 
         documents = {d: DocumentRef(d, f"Document {d}") for d in range(1, size // SENTENCES_PER_DOCUMENT + 2)}
         rows = [ChunkRow(i + 1, i // SENTENCES_PER_DOCUMENT + 1, i % SENTENCES_PER_DOCUMENT, t)
                 for i, t in enumerate(texts)]
         del texts
         started = time.perf_counter()
-        knowledge = KnowledgeBase(rows, documents)
+        knowledge = KnowledgeBase.build(rows, documents)
         result["build_s"] = time.perf_counter() - started
         result["peak_mb"] = peak_mb()
         del rows
@@ -98,7 +100,7 @@ def child(method: str, size: int) -> dict[str, Any]:
         result["load_s"] = time.perf_counter() - started
         assert knowledge is not None
         shutil.rmtree(folder.parent)
-        answerer = Answerer(knowledge, threshold=0.2)
+        answerer = Answerer(knowledge, threshold=DEFAULT_THRESHOLD)
 
         def answer(question: str) -> None:
             messages.answer_messages(answerer.answer(question), sources=len(documents))
@@ -148,7 +150,7 @@ def child(method: str, size: int) -> dict[str, Any]:
 
 
 def knowledge_synonyms() -> Any:
-    from bot.synonyms import SynonymTable
+    from bot.search.synonyms import SynonymTable
 
     return SynonymTable()
 
@@ -163,12 +165,12 @@ def run_child(method: str, size: int) -> dict[str, Any]:
 
 def ingest(size: int, files: int) -> dict[str, Any]:
     """`ask --corpus DIR` on `files` plain files holding `size` sentences: time to the first answer, by stage."""
-    from bot.answering import Answerer
+    from bot.answering import DEFAULT_THRESHOLD, Answerer
     from bot.chunking import chunk_many
     from bot.corpus import list_files, read_file
-    from bot.knowledge import KnowledgeBase
+    from bot.search import KnowledgeBase
     from bot.storage import Database, DocumentStore
-    from bot.synonyms import SynonymTable
+    from bot.search.synonyms import SynonymTable
 
     folder = Path(tempfile.mkdtemp(prefix="eventbot-ingest-"))
     texts = corpus(size)
@@ -192,10 +194,10 @@ def ingest(size: int, files: int) -> dict[str, Any]:
     stages["store in database"] = time.perf_counter() - mark
     mark = time.perf_counter()
     documents, inactive = store.all_documents()
-    knowledge = KnowledgeBase(store.chunks(), documents, inactive=inactive, synonyms=SynonymTable())
+    knowledge = KnowledgeBase.build(store.chunks(), documents, inactive=inactive, synonyms=SynonymTable())
     stages["build index"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    Answerer(knowledge, threshold=0.2).answer("Which NFL team represented the AFC at Super Bowl 50?")
+    Answerer(knowledge, threshold=DEFAULT_THRESHOLD).answer("Which NFL team represented the AFC at Super Bowl 50?")
     stages["first answer"] = time.perf_counter() - mark
     total = time.perf_counter() - started
     shutil.rmtree(folder)
@@ -208,17 +210,19 @@ def live(size: int) -> dict[str, Any]:
     """Add a document to a service holding `size` sentences, while a thread keeps asking questions."""
     import threading
 
+    from bot.answering import DEFAULT_THRESHOLD
     from bot.corpus import parse_pasted
-    from bot.knowledge import ChunkRow, DocumentRef, KnowledgeBase
+    from bot.records import ChunkRow, DocumentRef
+    from bot.search import KnowledgeBase
     from bot.service import QAService
     from bot.storage import Database
 
-    service = QAService(Database.in_memory(), threshold=0.2)
+    service = QAService(Database.in_memory(), threshold=DEFAULT_THRESHOLD)
     service.database.migrate()
     documents = {d: DocumentRef(d, f"Document {d}") for d in range(1, size // SENTENCES_PER_DOCUMENT + 2)}
     rows = [ChunkRow(i + 1, i // SENTENCES_PER_DOCUMENT + 1, i % SENTENCES_PER_DOCUMENT, t)
             for i, t in enumerate(corpus(size))]
-    service._swap(KnowledgeBase(rows, documents), service.store.content_version())  # noqa: SLF001 (bench only)
+    service.index._swap(KnowledgeBase.build(rows, documents), service.store.content_version())  # noqa: SLF001 (bench only)
     del rows
     queries = questions()
     waits: list[float] = []
@@ -306,6 +310,7 @@ def bot_throughput(users: int, seconds: float) -> list[dict[str, Any]]:
     from pydantic import SecretStr
     from telegram import Update
 
+    from bot.answering import DEFAULT_THRESHOLD
     from bot.config import Settings
     from bot.service import QAService
     from bot.storage import Database
@@ -315,7 +320,7 @@ def bot_throughput(users: int, seconds: float) -> list[dict[str, Any]]:
         api = FakeBotApi(token)
         settings = Settings(telegram_bot_token=SecretStr(token), flood_limit=100_000, send_rate_limit=0,
                             _env_file=None)  # type: ignore[call-arg]
-        service = QAService(Database.in_memory(), threshold=0.2)
+        service = QAService(Database.in_memory(), threshold=DEFAULT_THRESHOLD)
         service.start(ROOT / "corpus")
         application = build_application(settings, service, request=OfflineRequest(api))
         await application.initialize()

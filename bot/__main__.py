@@ -17,12 +17,13 @@ from typing import TextIO, TypeVar
 
 from tqdm import tqdm
 
-from bot import messages, smalltalk
+from bot import conversation, messages
 from bot.answering import Answer, EmptyQuestion
 from bot.config import Settings
 from bot.corpus import list_files
 from bot.service import QAService
-from bot.storage import Database, DatabaseError, SyncReport
+from bot.ingest import SyncReport, add_files
+from bot.storage import Database, DatabaseError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
@@ -72,12 +73,17 @@ def open_service(settings: Settings, corpus: Path | None = None) -> QAService:
 
 def print_answer(answer: Answer, service: QAService, top: int | None, out: TextIO) -> None:
     """The reply the bot would send; with --top K, up to K quotes that each clear the threshold."""
-    sources = len(service.knowledge.documents)
-    shown = [p for p in answer.passages[:top] if p.score >= service.threshold] if answer.answered and top else []
+    shown = conversation.quotable(answer, service.threshold, top) if top else []
     if shown:
         out.write("\n\n".join(messages.html_to_text(messages.passage_html(p)) for p in shown) + "\n")
     else:
-        out.write(messages.html_to_text(messages.answer_html(answer, sources=sources)) + "\n")
+        out.write(render_text(conversation.Reply("answer", answer), service, max_chars=10**9) + "\n")
+
+
+def render_text(reply: conversation.Reply, service: QAService, *, max_chars: int) -> str:
+    """A reply as the terminal shows it: the bot's messages as plain text."""
+    parts = messages.render(reply, documents=list(service.knowledge.documents.values()), max_chars=max_chars)
+    return messages.html_to_text("\n\n".join(parts))
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -105,15 +111,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def chat_reply(text: str, service: QAService, settings: Settings) -> str:
-    """What the bot would say to a private message (without Telegram's flood limit)."""
-    if len(text) > settings.max_question_chars:
-        return messages.too_long(settings.max_question_chars)
-    kind = smalltalk.classify(text)
-    if kind == "greeting":
-        return messages.greeting(None)
-    if kind == "thanks":
-        return messages.thanks()
-    return messages.answer_html(service.answer(text), sources=len(service.knowledge.documents))
+    """What the bot would say to a private message, commands included (without Telegram's flood limit)."""
+    reply = conversation.reply_to(text, service, max_chars=settings.max_question_chars, commands=True)
+    return render_text(reply, service, max_chars=settings.max_question_chars)
 
 
 def cmd_chat(settings: Settings, corpus: Path | None = None) -> int:
@@ -127,7 +127,7 @@ def cmd_chat(settings: Settings, corpus: Path | None = None) -> int:
             return EXIT_OK
         if not question.strip():
             return EXIT_OK
-        print("bot> " + messages.html_to_text(chat_reply(question, service, settings)))
+        print("bot> " + chat_reply(question, service, settings))
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -142,8 +142,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"skipped {raw}: no such file or folder", file=sys.stderr)
     service = QAService(Database(settings.resolved_database_url), threshold=settings.decline_threshold)
     service.database.migrate()
-    report = service.store.add_files(
-        paths, added_by="cli", progress=lambda items: _progress(items, total=len(paths), desc="Ingesting")
+    report = add_files(
+        service.store, paths, added_by="cli", progress=lambda items: _progress(items, total=len(paths), desc="Ingesting")
     )
     report_sync(report)
     print(

@@ -18,9 +18,10 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 
 from syntok import segmenter
+
+from bot.records import ChunkSpan
 
 # Each pattern matches text that is part of the page, not of the reporting.
 FURNITURE: tuple[re.Pattern[str], ...] = (
@@ -38,16 +39,6 @@ _HAS_WORD = re.compile(r"\w{2,}")
 # 450); a longer run (a page without punctuation) is cut at word boundaries so that no single quote floods a
 # chat and re-scoring, which reads the text, stays cheap.
 MAX_CHUNK_CHARS = 1000
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """One quotable sentence: `text == document[start:end]`."""
-
-    position: int
-    start: int
-    end: int
-    text: str
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -132,25 +123,25 @@ def _capped(text: str, start: int, end: int, limit: int = MAX_CHUNK_CHARS) -> li
     return pieces
 
 
-def chunk_text(text: str) -> list[Chunk]:
+def chunk_text(text: str) -> list[ChunkSpan]:
     """Split a document into quotable sentence chunks, furniture and headings left out; time linear in the text."""
     cuts = furniture_spans(text)
     ends = list(itertools.accumulate((e for _, e in cuts), max))
-    chunks: list[Chunk] = []
+    chunks: list[ChunkSpan] = []
     for span in sentence_spans(text):
         for piece_start, piece_end in _subtract(span, cuts, ends):
             start, end = _strip(text, piece_start, piece_end)
             if end <= start or not _HAS_WORD.search(text, start, end) or _is_heading(text, start, end):
                 continue
             for start, end in _capped(text, start, end):
-                chunks.append(Chunk(position=len(chunks), start=start, end=end, text=text[start:end]))
+                chunks.append(ChunkSpan(position=len(chunks), start=start, end=end, text=text[start:end]))
     return chunks
 
 
 PARALLEL_FROM = 8  # documents; fewer are split in this process
 
 
-def chunk_many(texts: Sequence[str]) -> Iterator[list[Chunk]]:
+def chunk_many(texts: Sequence[str]) -> Iterator[list[ChunkSpan]]:
     """`chunk_text` over many documents, in order, on every core when there are enough of them."""
     if len(texts) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         yield from (chunk_text(t) for t in texts)

@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.answering import DEFAULT_THRESHOLD
+
 
 class Settings(BaseSettings):
     """Every setting the bot reads; `.env.example` documents each one."""
@@ -25,7 +27,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     corpus_dir: Path = Path("corpus")
 
-    decline_threshold: float = Field(default=0.15, ge=0.0, le=1.0)  # calibrated on the event set (README)
+    decline_threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)
     top_k: int = Field(default=3, ge=1, le=20)
     max_question_chars: int = Field(default=500, ge=10)
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1)

@@ -21,8 +21,9 @@ import numpy as np
 from bot.answering import Answerer
 from bot.chunking import chunk_text
 from bot.corpus import list_files, read_file
-from bot.knowledge import ChunkRow, DocumentRef, KnowledgeBase
-from bot.synonyms import SynonymTable
+from bot.search import KnowledgeBase
+from bot.records import ChunkRow, DocumentRef
+from bot.search.synonyms import SynonymTable
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENT_SET = ROOT / "benchmarks" / "data" / "event_questions.jsonl"
@@ -108,7 +109,7 @@ def load_squad(path: Path) -> tuple[Pool, list[Item]]:
 
 
 def ours(pool: Pool, threshold: float) -> Ranker:
-    answerer = Answerer(KnowledgeBase(pool.rows, pool.documents, synonyms=pool.synonyms), threshold=threshold, top_k=K)
+    answerer = Answerer(KnowledgeBase.build(pool.rows, pool.documents, synonyms=pool.synonyms), threshold=threshold, top_k=K)
 
     def rank(question: str) -> tuple[list[int], bool | None]:
         answer = answerer.answer(question, K)

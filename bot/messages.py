@@ -13,10 +13,14 @@ import re
 from html.parser import HTMLParser
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.answering import Answer, Passage
-from bot.knowledge import ChunkRow, DocumentRef
+from bot.records import ChunkRow, DocumentRef
 from bot.storage.questions import Stats, Unanswered
+
+if TYPE_CHECKING:
+    from bot.conversation import Reply
 
 MESSAGE_LIMIT = 4096
 MAX_ANSWER_MESSAGES = 3  # one answer never sends more than this many messages
@@ -120,9 +124,22 @@ def answer_messages(answer: Answer, *, sources: int) -> list[str]:
     return pack(blocks)[:MAX_ANSWER_MESSAGES]
 
 
-def answer_html(answer: Answer, *, sources: int) -> str:
-    """The reply as one text (the terminal's form of answer_messages)."""
-    return "\n\n".join(answer_messages(answer, sources=sources))
+def render(reply: Reply, *, documents: Sequence[DocumentRef], max_chars: int, first_name: str | None = None,
+           admin_help: str | None = None) -> list[str]:
+    """A reply as messages (Telegram HTML; the terminal shows them through `html_to_text`)."""
+    if reply.kind == "answer" and reply.answer is not None:
+        return answer_messages(reply.answer, sources=len(documents))
+    if reply.kind == "sources":
+        return sources_list(documents)
+    if reply.kind == "help":
+        return [help_text(max_chars) + (f"\n\n{admin_help}" if admin_help else "")]
+    single = {"greeting": lambda: greeting(first_name), "thanks": thanks, "too_long": lambda: too_long(max_chars),
+              "empty": empty_question, "unknown_command": unknown_command}
+    return [single[reply.kind]()]
+
+
+def unknown_command() -> str:
+    return "I don't know that command. /help says what I can do."
 
 
 def no_documents() -> str:

@@ -1,18 +1,13 @@
-"""The question-answering service shared by the command line and the Telegram bot.
+"""The question-answering service: the operations every front end (command line, terminal chat, Telegram) calls.
 
-It owns the database, keeps the corpus folder synced into it, and holds the
-current knowledge base. Every change builds a new knowledge base beside the
-current one and swaps the reference in one step, so questions never wait: a new
-document is added as an index segment in milliseconds, a removal only changes
-which rows may be quoted, and a full rebuild folds the segments together. The
-index is saved to disk after each change and loaded at start when it matches
-the database's content version.
+It owns the database's repositories and the live index (`LiveIndex`), keeps the corpus folder synced into the
+database, and answers, logs and suggests. Front ends call its operations (ask, more, context, vote, add,
+remove, restore, reindex, set_threshold) rather than the repositories behind them.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,21 +15,21 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import index_files
-from bot.answering import Answer, Answerer
+from bot.answering import DEFAULT_THRESHOLD, Answer, Answerer, Passage
 from bot.corpus import DocumentRecord
-from bot.knowledge import KnowledgeBase
-from bot.storage import Database, DocumentStore, SyncReport
+from bot.ingest import SyncReport, sync_folder
+from bot.live_index import LiveIndex
+from bot.records import ChunkRow, DocumentRef
+from bot.search import KnowledgeBase
+from bot.search.textproc import STOP_WORDS, stem, words
+from bot.storage import Database, DocumentStore
 from bot.storage.admin import AdminRegistry, SettingsStore
-from bot.storage.documents import AddOutcome, AddResult
-from bot.storage.questions import QuestionLog, QuestionReports
-from bot.synonyms import SynonymTable
-from bot.textproc import STOP_WORDS, stem, words
+from bot.storage.documents import AddResult
+from bot.storage.questions import QuestionLog, QuestionReports, VoteResult
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
 log = logging.getLogger(__name__)
 THRESHOLD_KEY = "decline_threshold"
-MAX_SEGMENTS = 8  # beyond this many index segments, a full rebuild folds them together in the background
 
 
 @dataclass(frozen=True)
@@ -45,12 +40,25 @@ class LoggedAnswer:
     question_id: int | None
 
 
+@dataclass(frozen=True)
+class Context:
+    """The sentences around a quote, and its source."""
+
+    rows: list[ChunkRow]
+    chunk_id: int
+    document: DocumentRef
+
+
+class NotTheAsker(PermissionError):
+    """Someone pressed a button on an answer to another person's question."""
+
+
 class QAService:
     def __init__(
         self,
         database: Database,
         *,
-        threshold: float,
+        threshold: float = DEFAULT_THRESHOLD,
         top_k: int = 3,
         admin_ids: frozenset[int] = frozenset(),
         index_dir: Path | None = None,
@@ -61,90 +69,32 @@ class QAService:
         self.reports = QuestionReports(database)
         self.admins = AdminRegistry(database, admin_ids)
         self.saved_settings = SettingsStore(database)
+        self.index = LiveIndex(self.store, index_dir=index_dir)
         self.threshold = threshold
         self.top_k = top_k
-        self._answerer = Answerer(KnowledgeBase([], {}), threshold=threshold, top_k=top_k)
-        self._write_lock = threading.RLock()
-        self._save_lock = threading.Lock()
-        self.corpus_dir: Path | None = None
-        self.index_dir = index_dir
-        self.index_version = ""
-        self.loaded_from_disk = False
-        self._saving: threading.Thread | None = None
 
     def start(self, corpus_dir: Path | None, *, progress: Progress | None = None) -> SyncReport | None:
-        """Migrate, sync the corpus folder (if any) and build the index."""
+        """Migrate, sync the corpus folder (if any) and build or load the index."""
         self.database.migrate()
         self.admins.load()
         saved = self.saved_settings.get(THRESHOLD_KEY)
         if saved is not None:
             self.threshold = float(saved)
-        self.corpus_dir = corpus_dir
-        report = self.store.sync_folder(corpus_dir, progress=progress) if corpus_dir is not None else None
-        self.load_or_rebuild()
+        self.index.synonyms_dir = corpus_dir
+        report = sync_folder(self.store, corpus_dir, progress=progress) if corpus_dir is not None else None
+        self.index.load_or_rebuild()
         return report
-
-    def load_or_rebuild(self) -> KnowledgeBase:
-        """The saved index when it matches the database's content version, a fresh one otherwise."""
-        with self._write_lock:
-            version = self.store.content_version()
-            if self.index_dir is not None:
-                documents, inactive = self.store.all_documents()
-                knowledge = index_files.load(self.index_dir, version=version, documents=documents, inactive=inactive,
-                                             synonyms=SynonymTable.load(self.corpus_dir))
-                if knowledge is not None:
-                    self._swap(knowledge, version)
-                    self.loaded_from_disk = True
-                    return knowledge
-            return self.rebuild()
-
-    def rebuild(self) -> KnowledgeBase:
-        """Build a fresh index from the database beside the current one and swap it in; answering goes on."""
-        with self._write_lock:
-            version = self.store.content_version()
-            documents, inactive = self.store.all_documents()
-            knowledge = KnowledgeBase(self.store.chunks(), documents, inactive=inactive,
-                                      synonyms=SynonymTable.load(self.corpus_dir))
-            self._swap(knowledge, version)
-            self._save(knowledge, version)
-            return knowledge
-
-    def _swap(self, knowledge: KnowledgeBase, version: str) -> None:
-        self._answerer = Answerer(knowledge, threshold=self.threshold, top_k=self.top_k)
-        self.index_version = version
-
-    def _save(self, knowledge: KnowledgeBase, version: str, *, background: bool = False) -> None:
-        """Write the index to disk (in a thread when asked); a failure costs only a rebuild at next start."""
-        if self.index_dir is None:
-            return
-
-        def write() -> None:
-            with self._save_lock:
-                if self.index_version != version:
-                    return  # a newer index has replaced it; that one will be saved
-                try:
-                    index_files.save(knowledge, self.index_dir, version=version)  # type: ignore[arg-type]
-                except OSError as error:
-                    log.warning("could not save the index: %s", error)
-
-        if background:
-            self._saving = threading.Thread(target=write, name="save-index", daemon=True)
-            self._saving.start()
-        else:
-            write()
-
-    def flush(self) -> None:
-        """Wait for an index save in progress (at shutdown, and in tests)."""
-        saving = self._saving
-        if saving is not None:
-            saving.join()
 
     @property
     def knowledge(self) -> KnowledgeBase:
-        return self._answerer.knowledge
+        return self.index.knowledge
+
+    # --- answering -----------------------------------------------------------------------------------------
 
     def answer(self, question: str, top_k: int | None = None) -> Answer:
-        return self._answerer.answer(question, top_k)
+        """Answer from the current knowledge base at the current threshold (both read once, so a concurrent
+        change never mixes into one answer)."""
+        return Answerer(self.index.knowledge, threshold=self.threshold, top_k=self.top_k).answer(question, top_k)
 
     def ask(
         self, question: str, *, chat_type: str = "private", chat_id: int | None = None, user_id: int | None = None
@@ -165,83 +115,67 @@ class QAService:
             question_id = None
         return LoggedAnswer(answer, question_id)
 
+    def more(self, question_id: int, user_id: int) -> list[Passage] | None:
+        """The further passages that answer a logged question, over the threshold; None when the question is
+        gone. Only its asker may see them (NotTheAsker otherwise)."""
+        logged = self.questions.get(question_id)
+        if logged is None:
+            return None
+        if logged.user_id != user_id:
+            raise NotTheAsker(question_id)
+        answer = self.answer(logged.text, self.top_k + 1)
+        return [p for p in answer.passages[1:] if p.score >= self.threshold]
+
+    def context(self, chunk_id: int) -> Context | None:
+        """The sentences around a quotable chunk; None when it is gone or its document was removed."""
+        knowledge = self.index.knowledge
+        row = knowledge.chunk(chunk_id)
+        document = knowledge.documents.get(row.document_id) if row is not None else None
+        if row is None or document is None:
+            return None
+        return Context(knowledge.neighbours(chunk_id), chunk_id, document)
+
+    def vote(self, question_id: int, user_id: int, value: int) -> VoteResult:
+        """The asker's 👍 (+1) or 👎 (-1) on the answer to their question."""
+        return self.questions.vote(question_id, user_id, value)
+
+    # --- documents -----------------------------------------------------------------------------------------
+
     def add_document(self, record: DocumentRecord, *, added_by: str) -> AddResult:
-        """Store a document and make it answerable at once (a new index segment); if it cannot be indexed,
-        nothing is kept."""
-        with self._write_lock:
-            result = self.store.add(record, added_by=added_by)
-            if result.outcome is AddOutcome.UPDATED:
-                self.rebuild()
-            elif result.outcome is AddOutcome.ADDED:
-                try:
-                    self._index_new(result.document_id)
-                except Exception:
-                    self.store.delete(result.document_id)
-                    raise
-            return result
-
-    def _index_new(self, document_id: int) -> None:
-        version = self.store.content_version()
-        documents, _ = self.store.all_documents()
-        knowledge = self.knowledge.extend(self.store.chunks(document_ids=[document_id]),
-                                          {document_id: documents[document_id]})
-        self._swap(knowledge, version)
-        if knowledge.segments > MAX_SEGMENTS:
-            threading.Thread(target=self.rebuild, name="fold-segments", daemon=True).start()
-        else:
-            self._save(knowledge, version, background=True)
-
-    def refresh(self) -> bool:
-        """Catch up with changes made through another instance on the same database: new documents are added
-        as a segment, removals and restores applied, anything else rebuilt. True when something changed."""
-        version = self.store.content_version()
-        documents, inactive = self.store.all_documents()
-        saved = self.saved_settings.get(THRESHOLD_KEY)
-        with self._write_lock:
-            current = self.knowledge
-            changed = False
-            if saved is not None and float(saved) != self.threshold:
-                self.threshold = float(saved)
-                self._swap(current, self.index_version)
-                changed = True
-            if version != self.index_version:
-                new = sorted(d for d in documents if d not in current.all_documents)
-                gone = [d for d in current.all_documents if d not in documents]
-                steps = _counter(version) - _counter(self.index_version)
-                if new and not gone and steps == len(new) and _same_database(version, self.index_version):
-                    knowledge = current.extend(self.store.chunks(document_ids=new), {d: documents[d] for d in new})
-                    self._swap(knowledge, version)
-                    self._save(knowledge, version, background=True)
-                else:
-                    self.rebuild()
-                current, changed = self.knowledge, True
-            if inactive != set(current.inactive):
-                self._swap(current.with_active(documents, inactive), self.index_version)
-                changed = True
-            return changed
+        """Store a document and make it answerable at once."""
+        return self.index.add(record, added_by=added_by)
 
     def set_active(self, document_id: int, active: bool) -> bool:
-        """Stop or resume quoting a document (no re-indexing); False when there is no such document."""
-        with self._write_lock:
-            if self.store.set_active(document_id, active) is None:
-                return False
-            documents, inactive = self.store.all_documents()
-            self._swap(self.knowledge.with_active(documents, inactive), self.index_version)
-            return True
+        """Stop (remove) or resume (restore) quoting a document; False when there is no such document."""
+        return self.index.set_active(document_id, active)
+
+    def rebuild(self) -> KnowledgeBase:
+        """Rebuild the index from the database beside the current one (/reindex)."""
+        return self.index.rebuild()
+
+    def refresh(self) -> bool:
+        """Catch up with documents and the threshold changed through another instance. True when something
+        changed."""
+        saved = self.saved_settings.get(THRESHOLD_KEY)
+        changed = saved is not None and float(saved) != self.threshold
+        if changed:
+            self.threshold = float(saved)  # type: ignore[arg-type]
+        return self.index.refresh() or changed
+
+    def flush(self) -> None:
+        self.index.flush()
 
     def set_threshold(self, value: float) -> None:
-        """Store and apply a new decline threshold. Under the write lock, like every swap: otherwise a document
-        added meanwhile would be dropped from answering by a swap that read the knowledge base before it."""
+        """Store and apply a new decline threshold. Answers read it once each, beside the knowledge base, so
+        nothing is swapped and a document added meanwhile cannot be lost."""
         if not 0.0 <= value <= 1.0:
             raise ValueError("the threshold is a number from 0 to 1")
-        with self._write_lock:
-            self.saved_settings.set(THRESHOLD_KEY, repr(value))
-            self.threshold = value
-            self._swap(self.knowledge, self.index_version)
+        self.saved_settings.set(THRESHOLD_KEY, repr(value))
+        self.threshold = value
 
     def suggest_question(self, document_id: int) -> str | None:
         """A question that the given document now answers first, to show an admin what was added."""
-        knowledge = self.knowledge
+        knowledge = self.index.knowledge
         idf, vocabulary = knowledge.retriever.idf_, knowledge.retriever.vocabulary_
         candidates = []
         for row in knowledge.chunks_of(document_id):
@@ -252,15 +186,7 @@ class QAService:
                 candidates.append((sum(weight[w] for w in top), [w for w in order if w in top], row))
         for _, top_words, _row in sorted(candidates, key=lambda c: -c[0]):
             question = " ".join(top_words)  # in the sentence's own word order
-            answer = self._answerer.answer(question)
+            answer = self.answer(question)
             if answer.answered and answer.passages[0].document.id == document_id:
                 return question
         return None
-
-
-def _counter(version: str) -> int:
-    return int(version.rsplit(":", 1)[-1]) if version and version.rsplit(":", 1)[-1].isdigit() else -1
-
-
-def _same_database(a: str, b: str) -> bool:
-    return a.split(":", 1)[0] == b.split(":", 1)[0]

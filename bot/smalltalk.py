@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from bot.textproc import normalize
+from bot.folding import normalize
 
 _GREETING = re.compile(
     r"(hi+|hello+|hey+|hiya|howdy|yo|greetings|good (morning|afternoon|evening|day)|salam|privet|hola|hallo)"

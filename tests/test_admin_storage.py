@@ -8,8 +8,9 @@ import io
 import pytest
 from sqlalchemy import text
 
+from bot.answering import DEFAULT_THRESHOLD
 from bot.corpus import parse_pasted
-from bot.knowledge import KnowledgeBase
+from bot.search import KnowledgeBase
 from bot.service import QAService
 from bot.storage import Database
 from bot.storage.admin import AdminError, AdminRegistry
@@ -104,10 +105,10 @@ def test_a_question_with_nul_is_logged_the_same_on_every_database(database: Data
 
 
 def test_threshold_is_persisted(database: Database) -> None:
-    service = QAService(database, threshold=0.2)
+    service = QAService(database, threshold=DEFAULT_THRESHOLD)
     service.start(CORPUS)
     service.set_threshold(0.5)
-    again = QAService(database, threshold=0.2)
+    again = QAService(database, threshold=DEFAULT_THRESHOLD)
     again.start(CORPUS)
     assert again.threshold == 0.5
     with pytest.raises(ValueError):
@@ -115,7 +116,7 @@ def test_threshold_is_persisted(database: Database) -> None:
 
 
 def test_failed_indexing_keeps_no_partial_document(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    service = QAService(database, threshold=0.2)
+    service = QAService(database, threshold=DEFAULT_THRESHOLD)
     service.start(CORPUS)
     before_docs, before_index = service.store.documents(include_inactive=True), service.knowledge
 
@@ -130,7 +131,7 @@ def test_failed_indexing_keeps_no_partial_document(database: Database, monkeypat
 
 
 def test_question_logging_failure_never_blocks_an_answer(database: Database) -> None:
-    service = QAService(database, threshold=0.2)
+    service = QAService(database, threshold=DEFAULT_THRESHOLD)
     service.start(CORPUS)
     with database.session() as session:
         session.execute(text("DROP TABLE votes"))
@@ -142,7 +143,7 @@ def test_question_logging_failure_never_blocks_an_answer(database: Database) -> 
 def test_questions_are_answered_while_the_index_rebuilds(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    service = QAService(database, threshold=0.2)
+    service = QAService(database, threshold=DEFAULT_THRESHOLD)
     service.start(CORPUS)
     old = service.knowledge
     building, release = threading.Event(), threading.Event()

@@ -2,8 +2,9 @@ import datetime as dt
 
 import pytest
 
-from bot.answering import Answerer, EmptyQuestion
-from bot.knowledge import ChunkRow, DocumentRef, KnowledgeBase
+from bot.answering import DEFAULT_THRESHOLD, Answerer, EmptyQuestion
+from bot.search import KnowledgeBase
+from bot.records import ChunkRow, DocumentRef
 from bot.service import QAService
 
 DOCS = {
@@ -17,8 +18,8 @@ ROWS = [
 ]
 
 
-def make(threshold: float = 0.2) -> Answerer:
-    return Answerer(KnowledgeBase(ROWS, DOCS), threshold=threshold, top_k=3)
+def make(threshold: float = DEFAULT_THRESHOLD) -> Answerer:
+    return Answerer(KnowledgeBase.build(ROWS, DOCS), threshold=threshold, top_k=3)
 
 
 def test_answer_quotes_the_sentence_with_its_source() -> None:
@@ -59,12 +60,12 @@ def test_empty_question_is_an_error(question: str) -> None:
 
 
 def test_no_documents_is_its_own_reason() -> None:
-    answer = Answerer(KnowledgeBase([], {}), threshold=0.2).answer("anything?")
+    answer = Answerer(KnowledgeBase.build([], {}), threshold=DEFAULT_THRESHOLD).answer("anything?")
     assert not answer.answered and answer.reason == "no_documents"
 
 
 def test_neighbours_come_from_the_same_document() -> None:
-    knowledge = KnowledgeBase(ROWS, DOCS)
+    knowledge = KnowledgeBase.build(ROWS, DOCS)
     assert [r.chunk_id for r in knowledge.neighbours(100)] == [100, 101]
     assert [r.chunk_id for r in knowledge.neighbours(200)] == [200]
 

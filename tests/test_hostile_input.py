@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import messages
-from bot.answering import Answerer, EmptyQuestion, Passage
+from bot.answering import DEFAULT_THRESHOLD, Answerer, EmptyQuestion, Passage
 from bot.corpus import DocumentError, parse_pasted, parse_upload
-from bot.knowledge import ChunkRow, DocumentRef, KnowledgeBase
+from bot.search import KnowledgeBase
+from bot.records import ChunkRow, DocumentRef
 from bot.service import QAService
 
 from .botapi import parse_html, utf16_len
@@ -65,9 +66,9 @@ def test_any_document_text_is_quoted_safely(quote: str, title: str, publisher: s
 @given(texts=st.lists(st.one_of(TEXT, LONG), min_size=1, max_size=4), question=TEXT)
 def test_any_corpus_can_be_indexed_and_asked(texts: list[str], question: str) -> None:
     rows = [ChunkRow(i + 1, 1, i, t) for i, t in enumerate(texts) if t.strip()]
-    knowledge = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")})
+    knowledge = KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")})
     try:
-        answer = Answerer(knowledge, threshold=0.2).answer(question)
+        answer = Answerer(knowledge, threshold=DEFAULT_THRESHOLD).answer(question)
     except EmptyQuestion:
         return
     for part in messages.answer_messages(answer, sources=1):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering import DEFAULT_THRESHOLD
 from bot.corpus import parse_pasted
 from bot.service import QAService
 from bot.storage import Database
@@ -14,17 +15,17 @@ QUESTION = "How many people were admitted to hospital?"
 
 
 def service_on(url: str, index_dir: Path, corpus: Path = CORPUS) -> QAService:
-    service = QAService(Database(url), threshold=0.2, index_dir=index_dir)
+    service = QAService(Database(url), threshold=DEFAULT_THRESHOLD, index_dir=index_dir)
     service.start(corpus)
     return service
 
 
 def test_a_restart_loads_the_saved_index_instead_of_rebuilding(database_url: str, tmp_path: Path) -> None:
     first = service_on(database_url, tmp_path / "index")
-    assert not first.loaded_from_disk and (tmp_path / "index" / "manifest.json").exists()
+    assert not first.index.loaded_from_disk and (tmp_path / "index" / "manifest.json").exists()
     expected = first.answer(QUESTION).to_dict()
     second = service_on(database_url, tmp_path / "index")
-    assert second.loaded_from_disk
+    assert second.index.loaded_from_disk
     assert second.answer(QUESTION).to_dict() == expected
     assert len(second.knowledge) == len(first.knowledge)
 
@@ -40,9 +41,9 @@ def test_a_new_document_is_searchable_at_once_and_saved(database_url: str, tmp_p
     assert "36 people" in service.answer(QUESTION).passages[0].quote  # the old segment still answers
     service.flush()
     restarted = service_on(database_url, tmp_path / "index")
-    assert restarted.loaded_from_disk and restarted.knowledge.segments == before.segments + 1
+    assert restarted.index.loaded_from_disk and restarted.knowledge.segments == before.segments + 1
     assert restarted.answer("How long was the detention extended?").passages[0].document.id == result.document_id
-    rebuilt = QAService(Database(database_url), threshold=0.2)
+    rebuilt = QAService(Database(database_url), threshold=DEFAULT_THRESHOLD)
     rebuilt.start(CORPUS)
     assert rebuilt.answer("How long was the detention extended?").passages[0].quote == answer.passages[0].quote
 
@@ -56,7 +57,7 @@ def test_removal_and_restore_need_no_reindexing(database_url: str, tmp_path: Pat
     assert all(p.document.id != doc_id for p in service.answer(QUESTION).passages)
     assert doc_id not in service.knowledge.documents
     restarted = service_on(database_url, tmp_path / "index")  # removal is read from the database at load
-    assert restarted.loaded_from_disk and all(p.document.id != doc_id for p in restarted.answer(QUESTION).passages)
+    assert restarted.index.loaded_from_disk and all(p.document.id != doc_id for p in restarted.answer(QUESTION).passages)
     assert service.set_active(doc_id, True)
     assert service.answer(QUESTION).passages[0].document.id == doc_id
 
@@ -78,5 +79,5 @@ def test_a_stale_or_damaged_index_is_rebuilt(change: str, tmp_path: Path) -> Non
     else:
         url = f"sqlite:///{tmp_path / 'other.sqlite3'}"
     again = service_on(url, tmp_path / "index", corpus)
-    assert not again.loaded_from_disk
+    assert not again.index.loaded_from_disk
     assert "36 people" in again.answer(QUESTION).passages[0].quote

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from bot.retrieval import Hit, NotFittedError, TfidfRetriever
+from bot.search.retrieval import Hit, NotFittedError, TfidfRetriever
 
 DOCS = [
     "Special forces stormed the mansion of the former president.",

@@ -5,8 +5,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
+from bot.answering import DEFAULT_THRESHOLD
 from bot.corpus import parse_text
 from bot.service import QAService
+from bot.ingest import sync_folder
 from bot.storage import Database, DatabaseError, DocumentStore
 from bot.storage.documents import AddOutcome
 from bot.storage.models import Base, Chunk, Document
@@ -32,10 +34,10 @@ def test_migrate_twice_is_harmless(database: Database) -> None:
 
 def test_sync_is_idempotent(database: Database) -> None:
     store = DocumentStore(database)
-    first = store.sync_folder(CORPUS)
+    first = sync_folder(store, CORPUS)
     assert len(first.added) == 2 and not first.errors
     before = counts(database)
-    second = store.sync_folder(CORPUS)
+    second = sync_folder(store, CORPUS)
     assert second.added == [] and second.updated == [] and len(second.unchanged) == 2
     assert counts(database) == before
 
@@ -44,9 +46,9 @@ def test_changed_file_replaces_its_old_version(database: Database, tmp_path: Pat
     store = DocumentStore(database)
     path = tmp_path / "story.txt"
     path.write_text("---\ntitle: Story\n---\nThe first version. It has two sentences.")
-    store.sync_folder(tmp_path)
+    sync_folder(store, tmp_path)
     path.write_text("---\ntitle: Story, corrected\n---\nThe second version. It has three. Really.")
-    report = store.sync_folder(tmp_path)
+    report = sync_folder(store, tmp_path)
     assert report.updated == ["story.txt"]
     docs = store.documents()
     assert len(docs) == 1 and docs[0][0].title == "Story, corrected" and docs[0][1] == 3
@@ -56,7 +58,7 @@ def test_changed_file_replaces_its_old_version(database: Database, tmp_path: Pat
 def test_same_text_under_another_name_is_a_duplicate(database: Database, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Identical text.")
     (tmp_path / "b.txt").write_text("Identical text.\n")
-    report = DocumentStore(database).sync_folder(tmp_path)
+    report = sync_folder(DocumentStore(database), tmp_path)
     assert report.added == ["a.txt"] and report.duplicates == ["b.txt"]
     assert counts(database)[0] == 1
 
@@ -65,13 +67,13 @@ def test_bad_files_are_reported_by_name_and_the_others_ingested(database: Databa
     (tmp_path / "good.txt").write_text("A good sentence.")
     (tmp_path / "empty.txt").write_text("  \n")
     (tmp_path / "latin.txt").write_bytes(b"caf\xe9")
-    report = DocumentStore(database).sync_folder(tmp_path)
+    report = sync_folder(DocumentStore(database), tmp_path)
     assert report.added == ["good.txt"]
     assert dict(report.errors) == {"empty.txt": "it has no text", "latin.txt": "it is not UTF-8 text"}
 
 
 def test_chunks_keep_offsets_into_their_document(database: Database) -> None:
-    DocumentStore(database).sync_folder(CORPUS)
+    sync_folder(DocumentStore(database), CORPUS)
     with database.session() as s:
         for doc in s.scalars(select(Document)):
             for chunk in doc.chunks:
@@ -79,7 +81,7 @@ def test_chunks_keep_offsets_into_their_document(database: Database) -> None:
 
 
 def test_deactivated_documents_are_not_quoted(database: Database) -> None:
-    service = QAService(database, threshold=0.2)
+    service = QAService(database, threshold=DEFAULT_THRESHOLD)
     service.start(CORPUS)
     doc_id = service.answer("How many people were admitted to hospital?").passages[0].document.id
     assert service.store.set_active(doc_id, False) is not None

@@ -1,4 +1,4 @@
-from bot.textproc import analyze, normalize, words
+from bot.search.textproc import analyze, normalize, words
 
 
 def test_typographic_apostrophes_and_quotes_match_plain_ones() -> None:

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cues import figures, question_type, sentence_cues, type_bit
-from bot.fuzzy import FuzzyVocabulary
-from bot.knowledge import ChunkRow, DocumentRef, KnowledgeBase
-from bot.synonyms import SynonymTable
+from bot.search.cues import figures, question_type, sentence_cues, type_bit
+from bot.search.fuzzy import FuzzyVocabulary
+from bot.search import KnowledgeBase
+from bot.records import ChunkRow, DocumentRef
+from bot.search.synonyms import SynonymTable
 
 
 @pytest.mark.parametrize(
@@ -54,7 +55,7 @@ def test_cues_are_specific() -> None:
 def test_question_frame_words_unknown_to_the_corpus_cost_nothing() -> None:
     rows = [ChunkRow(1, 1, 0, "Supporters took six servicemen as hostages."),
             ChunkRow(2, 1, 1, "The weather was mild in the mountains.")]
-    knowledge = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")})
+    knowledge = KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")})
     framed = knowledge.parse("hostages count")
     assert framed.unknown == () and framed.answer_type == "number"
     assert knowledge.search("hostages count", 1)[0].score == knowledge.search("How many hostages?", 1)[0].score
@@ -62,13 +63,13 @@ def test_question_frame_words_unknown_to_the_corpus_cost_nothing() -> None:
 
 
 def test_proximity_prefers_the_sentence_where_the_question_words_stand_together() -> None:
-    from bot.proximity import proximity
+    from bot.search.proximity import proximity
 
     rows = [
         ChunkRow(1, 1, 0, "The president said the committee forces were quietly sitting."),
         ChunkRow(2, 1, 1, "The sitting president said the committee forces were quiet."),
     ]
-    knowledge = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")})
+    knowledge = KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")})
     query = knowledge.parse("sitting president")
     owner_of = {"sit": [0], "presid": [1]}
     near = proximity(["sit", "presid"], query, owner_of)
@@ -81,7 +82,7 @@ def test_proximity_prefers_the_sentence_where_the_question_words_stand_together(
 
 
 def test_fuzzy_matches_misspellings_and_transliterations_only() -> None:
-    vocabulary = FuzzyVocabulary(["atambayev", "zheenbekov", "retreat", "hostages", "fired"])
+    vocabulary = FuzzyVocabulary().fit(["atambayev", "zheenbekov", "retreat", "hostages", "fired"])
     assert vocabulary.closest("atambaiev")[0] == "atambayev"  # type: ignore[index]
     assert vocabulary.closest("zhenbekov")[0] == "zheenbekov"  # type: ignore[index]
     assert vocabulary.closest("hostges")[0] == "hostages"  # type: ignore[index]
@@ -108,11 +109,11 @@ def test_synonyms_and_typos_find_the_sentence() -> None:
         ChunkRow(3, 1, 2, "The weather was mild in the mountains."),
     ]
     table = SynonymTable.parse(["residence = mansion", "Jeenbekov = Zheenbekov"])
-    knowledge = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")}, synonyms=table)
+    knowledge = KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")}, synonyms=table)
     assert knowledge.search("How was the residence defended?", 1)[0].chunk_id == 1
     assert knowledge.search("What did Jeenbekov do?", 1)[0].chunk_id == 2
     assert knowledge.search("Whom did Zhenbekov accuse?", 1)[0].chunk_id == 2
-    plain = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")})
+    plain = KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")})
     with_table = knowledge.search("How was the residence defended?", 1)[0].score
     assert with_table > 1.5 * plain.search("How was the residence defended?", 1)[0].score
 
@@ -121,7 +122,7 @@ def test_a_corrected_misspelling_also_brings_its_synonyms() -> None:
     rows = [ChunkRow(1, 1, 0, "The sitting President Sooronbay Zheenbekov accused Atambayev."),
             ChunkRow(2, 1, 1, "Tensions with his successor Sooronbai Jeenbekov rose.")]
     table = SynonymTable.parse(["Jeenbekov = Zheenbekov"])
-    knowledge = KnowledgeBase(rows, {1: DocumentRef(1, "Doc")}, synonyms=table)
+    knowledge = KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")}, synonyms=table)
     # "Zhenbekov" is spelt like neither; it is corrected to "Zheenbekov", whose line adds "Jeenbekov".
     scores = {h.chunk_id: h.score for h in knowledge.search("Zhenbekov", 2)}
     assert scores[2] >= 0.5 * scores[1]  # not merely the neighbour context of the other sentence
@@ -129,7 +130,7 @@ def test_a_corrected_misspelling_also_brings_its_synonyms() -> None:
 
 def test_definition_questions_prefer_the_sentence_that_spells_the_term_out() -> None:
     from bot.answering import Answerer
-    from bot.cues import defines, definition_subject
+    from bot.search.cues import defines, definition_subject
 
     assert definition_subject("What is the GKNB?") == "GKNB"
     assert definition_subject("Who is Kursan Asanov?") == "Kursan Asanov"
@@ -143,7 +144,7 @@ def test_definition_questions_prefer_the_sentence_that_spells_the_term_out() -> 
         ChunkRow(1, 1, 0, "The GKNB claimed that special forces were armed only with rubber bullets."),
         ChunkRow(2, 1, 1, "Clashes broke out after the national security committee (GKNB) began an operation."),
     ]
-    answer = Answerer(KnowledgeBase(rows, {1: DocumentRef(1, "Doc")}), threshold=0.1).answer("What is the GKNB?")
+    answer = Answerer(KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")}), threshold=0.1).answer("What is the GKNB?")
     assert answer.passages[0].chunk_id == 2
 
 
@@ -152,7 +153,7 @@ def test_question_patterns_are_linear_on_runs_of_spaces() -> None:
     import time
 
     from bot import smalltalk
-    from bot.cues import definition_subject, question_type
+    from bot.search.cues import definition_subject, question_type
 
     started = time.perf_counter()
     for filler in (" " * 20_000, "? " * 10_000, " \t" * 10_000):

@@ -1,4 +1,4 @@
-"""The document repository: add, replace, list, (de)activate, and sync a folder of files."""
+"""The document repository: add, replace, list, (de)activate; each public method one transaction."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.chunking import Chunk as ChunkSpan
-from bot.chunking import chunk_many, chunk_text
-from bot.corpus import DocumentError, DocumentRecord, list_files, read_file
-from bot.knowledge import ChunkRow, DocumentRef
+from bot.chunking import chunk_text
+from bot.corpus import DocumentError, DocumentRecord
+from bot.records import ChunkRow, ChunkSpan, ContentVersion, DocumentRef
 from bot.storage.db import Database
 from bot.storage.models import Chunk, Document, Setting
 from bot.storage.questions import utcnow
@@ -46,21 +45,6 @@ class AddResult:
     outcome: AddOutcome
     document_id: int
     sentences: int
-
-
-@dataclass
-class SyncReport:
-    """What a folder sync did, file by file."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated)
 
 
 def to_ref(doc: Document) -> DocumentRef:
@@ -125,52 +109,6 @@ class DocumentStore:
                 ))
         return found
 
-    def sync_folder(
-        self,
-        folder: Path,
-        *,
-        added_by: str = "corpus",
-        progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
-    ) -> SyncReport:
-        """Bring the database in line with the files of a folder; safe to run at every start."""
-        return self.add_files(list_files(folder), added_by=added_by, progress=progress)
-
-    def add_files(
-        self,
-        paths: Sequence[Path],
-        *,
-        added_by: str = "corpus",
-        progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
-    ) -> SyncReport:
-        """Add or update documents from files. Files whose text is already stored cost only a hash; the others
-        are split into sentences on every core at once, then stored one transaction each."""
-        report = SyncReport()
-        records: list[tuple[Path, DocumentRecord]] = []
-        for path in paths:
-            try:
-                records.append((path, read_file(path)))
-            except DocumentError as error:
-                report.errors.append((path.name, str(error)))
-        known = self.known_hashes(r.content_hash for _, r in records)
-        fresh = [(p, r) for p, r in records if r.content_hash not in known]
-        outcomes = [(p, r, None) for p, r in records if r.content_hash in known]
-        chunked = chunk_many([r.text for _, r in fresh])
-        pending = ((p, r, c) for (p, r), c in zip(fresh, chunked))
-        for path, record, chunks in [*outcomes, *(progress(pending) if progress else pending)]:
-            try:
-                result = self.add(record, added_by=added_by, chunks=chunks)
-            except DocumentError as error:
-                report.errors.append((path.name, str(error)))
-                continue
-            {
-                AddOutcome.ADDED: report.added,
-                AddOutcome.UPDATED: report.updated,
-                AddOutcome.UNCHANGED: report.unchanged,
-                AddOutcome.DUPLICATE: report.duplicates,
-            }[result.outcome].append(path.name)
-        report.errors.sort()
-        return report
-
     def delete(self, document_id: int) -> None:
         with self.db.session() as session:
             doc = session.get(Document, document_id)
@@ -199,7 +137,7 @@ class DocumentStore:
         with self.db.session() as session:
             return [(to_ref(doc), count, doc.active) for doc, count in session.execute(query)]
 
-    def content_version(self) -> str:
+    def content_version(self) -> ContentVersion:
         """This database's identity and the count of its content changes: what a saved index must match."""
         with self.db.session() as session:
             identity = session.get(Setting, DATABASE_ID)
@@ -207,7 +145,7 @@ class DocumentStore:
                 identity = Setting(key=DATABASE_ID, value=uuid.uuid4().hex, updated_at=utcnow())
                 session.add(identity)
             setting = session.get(Setting, CONTENT_VERSION)
-            return f"{identity.value}:{setting.value if setting else 0}"
+            return ContentVersion(identity.value, int(setting.value) if setting else 0)
 
     def chunks(self, *, document_ids: Iterable[int] | None = None) -> Iterator[ChunkRow]:
         """Every chunk (of the given documents, or of all), in document and position order."""

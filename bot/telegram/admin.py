@@ -20,7 +20,8 @@ from telegram import BotCommand, BotCommandScopeChat, InputFile, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters
 
-from bot import charts, messages
+from bot import messages
+from bot.telegram import charts
 from bot.corpus import DocumentError, DocumentRecord, parse_pasted, parse_upload
 from bot.storage.admin import AdminError, AdminRegistry
 from bot.storage.documents import AddOutcome

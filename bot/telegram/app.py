@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.flood import FloodGuard
+from bot.telegram.flood import FloodGuard
 from bot.service import QAService
 from bot.storage import Database
 from bot.telegram import admin, callbacks, handlers

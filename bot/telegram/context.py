@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
-from bot.flood import FloodGuard
+from bot.telegram.flood import FloodGuard
 from bot.service import QAService
 
 SERVICES_KEY = "services"

@@ -14,8 +14,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, MessageEntity, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot import messages, smalltalk
+from bot import conversation, messages
 from bot.answering import EmptyQuestion
+from bot.conversation import Asker, Reply
+from bot.service import NotTheAsker
 from bot.storage.questions import VoteResult
 from bot.telegram import admin, callbacks
 from bot.telegram.context import BotContext
@@ -53,13 +55,18 @@ async def start(update: Update, context: BotContext) -> None:
                markup=callbacks.examples_keyboard(), quote=False)
 
 
+def _render(context: BotContext, reply: Reply, *, first_name: str | None = None, admin_help: str | None = None) -> list[str]:
+    service, settings = context.services.service, context.services.settings
+    return messages.render(reply, documents=list(service.knowledge.documents.values()),
+                           max_chars=settings.max_question_chars, first_name=first_name, admin_help=admin_help)
+
+
 async def show_help(update: Update, context: BotContext) -> None:
     """Explain how to ask and what can and cannot be answered."""
-    text = messages.help_text(context.services.settings.max_question_chars)
     user = update.effective_user
-    if context.services.service.admins.is_admin(user.id if user else None):
-        text += "\n\n" + admin.help_text()
-    await send(update.effective_message, text, quote=False)  # type: ignore[arg-type]
+    is_admin = context.services.service.admins.is_admin(user.id if user else None)
+    parts = _render(context, Reply("help"), admin_help=admin.help_text() if is_admin else None)
+    await send(update.effective_message, parts, quote=False)  # type: ignore[arg-type]
 
 
 async def forget_me(update: Update, context: BotContext) -> None:
@@ -74,8 +81,7 @@ async def forget_me(update: Update, context: BotContext) -> None:
 
 async def show_sources(update: Update, context: BotContext) -> None:
     """List the documents the bot quotes."""
-    documents = list(context.services.service.knowledge.documents.values())
-    await send(update.effective_message, messages.sources_list(documents), quote=False)  # type: ignore[arg-type]
+    await send(update.effective_message, _render(context, Reply("sources")), quote=False)  # type: ignore[arg-type]
 
 
 async def answer_question(message: Message, context: BotContext, text: str, *, sender: int | None) -> None:
@@ -86,27 +92,15 @@ async def answer_question(message: Message, context: BotContext, text: str, *, s
         if notice:
             await send(message, notice)
         return
-    if len(text) > services.settings.max_question_chars:
-        await send(message, messages.too_long(services.settings.max_question_chars))
-        return
-    kind = smalltalk.classify(text)
-    if kind == "greeting":
-        await send(message, messages.greeting(message.from_user.first_name if message.from_user else None), quote=False)
-        return
-    if kind == "thanks":
-        await send(message, messages.thanks(), quote=False)
-        return
-    try:
-        logged = await asyncio.to_thread(
-            services.service.ask, text, chat_type=message.chat.type, chat_id=message.chat_id, user_id=sender
-        )
-    except EmptyQuestion:
-        await send(message, messages.empty_question())
-        return
-    answer = logged.answer
-    sources = len(services.service.knowledge.documents)
-    markup = callbacks.answer_keyboard(logged.question_id, answer.passages[0].chunk_id) if answer.answered else None
-    await send(message, messages.answer_messages(answer, sources=sources), markup=markup)
+    asker = Asker(message.chat.type, message.chat_id, sender)
+    reply = await asyncio.to_thread(conversation.reply_to, text, services.service,
+                                    max_chars=services.settings.max_question_chars, asker=asker)
+    answer = reply.answer
+    markup = (callbacks.answer_keyboard(reply.question_id, answer.passages[0].chunk_id)
+              if answer is not None and answer.answered else None)
+    first_name = message.from_user.first_name if message.from_user and not message.from_user.is_bot else None
+    await send(message, _render(context, reply, first_name=first_name), markup=markup,
+               quote=reply.kind not in ("greeting", "thanks"))
 
 
 async def ask_private(update: Update, context: BotContext) -> None:
@@ -202,13 +196,11 @@ async def press_context(update: Update, context: BotContext) -> None:
     data, message = _pressed(update)
     if not await _answer_press(update, context) or data is None or message is None:
         return
-    knowledge = context.services.service.knowledge
-    row = knowledge.chunk(data.ids[0])
-    document = knowledge.documents.get(row.document_id) if row is not None else None
-    if row is None or document is None:  # gone, or its document was removed
+    found = context.services.service.context(data.ids[0])
+    if found is None:  # gone, or its document was removed
         await send(message, messages.context_gone())
         return
-    await send(message, messages.context_html(knowledge.neighbours(row.chunk_id), row.chunk_id, document))
+    await send(message, messages.context_html(found.rows, found.chunk_id, found.document))
 
 
 async def press_more(update: Update, context: BotContext) -> None:
@@ -219,19 +211,14 @@ async def press_more(update: Update, context: BotContext) -> None:
     if data is None or message is None:
         await query.answer()
         return
-    service = context.services.service
-    logged = await asyncio.to_thread(service.questions.get, data.ids[0])
-    if logged is not None and logged.user_id != query.from_user.id:
+    try:
+        further = await asyncio.to_thread(context.services.service.more, data.ids[0], query.from_user.id)
+    except NotTheAsker:
         await query.answer(messages.only_the_asker(), show_alert=True)
         return
     if not await _answer_press(update, context):
         return
-    if logged is None:
-        await send(message, messages.question_gone())
-        return
-    answer = await asyncio.to_thread(service.answer, logged.text, service.top_k + 1)
-    further = [p for p in answer.passages[1:] if p.score >= service.threshold]
-    await send(message, messages.more_passages(further))
+    await send(message, messages.question_gone() if further is None else messages.more_passages(further))
 
 
 async def press_vote(update: Update, context: BotContext) -> None:
@@ -244,7 +231,7 @@ async def press_vote(update: Update, context: BotContext) -> None:
         return
     question_id, value = data.ids
     try:
-        result = await asyncio.to_thread(context.services.service.questions.vote, question_id, query.from_user.id, value)
+        result = await asyncio.to_thread(context.services.service.vote, question_id, query.from_user.id, value)
     except Exception:  # noqa: BLE001 - a vote is never worth an error reply; the log keeps the reason
         log.warning("could not store a vote", exc_info=True)
         await query.answer(messages.vote_failed())
@@ -295,7 +282,7 @@ async def answer_inline(update: Update, context: BotContext) -> None:
     except EmptyQuestion:
         await query.answer([], cache_time=5)
         return
-    passages = [p for p in answer.passages if p.score >= services.service.threshold] if answer.answered else []
+    passages = conversation.quotable(answer, services.service.threshold, INLINE_RESULTS)
     sources = len(services.service.knowledge.documents)
     if passages:
         results = [
@@ -305,7 +292,7 @@ async def answer_inline(update: Update, context: BotContext) -> None:
                 description=messages.inline_description(p.document),
                 input_message_content=InputTextMessageContent(messages.pack(messages.passage_blocks(p))[0]),
             )
-            for p in passages[:INLINE_RESULTS]
+            for p in passages
         ]
     else:
         results = [

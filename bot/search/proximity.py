@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from bot.retrieval import Hit, Query
-from bot.textproc import analyze
+from bot.search.retrieval import Hit, Query
+from bot.search.textproc import analyze
 
 WEIGHT = 0.2
 WINDOW = 4

@@ -17,24 +17,18 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
-from bot.knowledge import ChunkTable, DocumentRef, KnowledgeBase
-from bot.retrieval import Segment, TfidfRetriever
-from bot.synonyms import SynonymTable
+from bot.search.knowledge import ChunkTable, KnowledgeBase
+from bot.records import DocumentRef
+from bot.search.retrieval import TfidfRetriever
+from bot.search.synonyms import SynonymTable
 
-FORMAT = 3
+FORMAT = 4  # 4: the retriever saves and loads itself (retriever.json)
 log = logging.getLogger(__name__)
 
 
 def synonyms_digest(synonyms: SynonymTable) -> str:
     return hashlib.sha256(json.dumps(synonyms.groups).encode()).hexdigest()
-
-
-def _params(retriever: TfidfRetriever) -> dict[str, float]:
-    return {"k1": retriever.k1, "b": retriever.b, "context_weight": retriever.context_weight,
-            "cue_boost": retriever.cue_boost, "coordination": retriever.coordination,
-            "max_postings": retriever.max_postings}
 
 
 def save(knowledge: KnowledgeBase, folder: Path, *, version: str) -> None:
@@ -43,23 +37,13 @@ def save(knowledge: KnowledgeBase, folder: Path, *, version: str) -> None:
     fresh = folder.with_name(folder.name + ".new")
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir()
-    table, retriever = knowledge.table, knowledge.retriever
+    table = knowledge.table
     np.savez(fresh / "table.npz", ids=table.ids, documents=table.documents, positions=table.positions,
              offsets=table.offsets)
     (fresh / "texts.bin").write_bytes(table.blob)
-    terms = sorted(retriever.vocabulary_, key=retriever.vocabulary_.__getitem__)
-    (fresh / "vocabulary.json").write_text(json.dumps(terms))
     (fresh / "surface.json").write_text(json.dumps(sorted(knowledge.surface)))
-    np.savez(fresh / "weights.npz", idf=retriever.idf_)
-    for i, segment in enumerate(retriever.segments_):
-        postings = segment.postings
-        np.savez(fresh / f"segment-{i}.npz", data=postings.data, indices=postings.indices, indptr=postings.indptr,
-                 shape=np.array(postings.shape), ids=segment.ids, cues=segment.cues)
-    manifest = {
-        "format": FORMAT, "version": version, "synonyms": synonyms_digest(knowledge.synonyms),
-        "segments": len(retriever.segments_), "documents": retriever.documents_,
-        "average_length": retriever.average_length_, "idf_max": retriever.idf_max_, "params": _params(retriever),
-    }
+    knowledge.retriever.save(fresh)
+    manifest = {"format": FORMAT, "version": version, "synonyms": synonyms_digest(knowledge.synonyms)}
     (fresh / "manifest.json").write_text(json.dumps(manifest))
     old = folder.with_name(folder.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
@@ -90,26 +74,12 @@ def load(
         with np.load(folder / "table.npz") as arrays:
             table = ChunkTable(arrays["ids"], arrays["documents"], arrays["positions"],
                                (folder / "texts.bin").read_bytes(), arrays["offsets"])
-        terms = json.loads((folder / "vocabulary.json").read_text())
         surface = json.loads((folder / "surface.json").read_text())
-        retriever = TfidfRetriever(**manifest["params"])
-        with np.load(folder / "weights.npz") as arrays:
-            retriever.idf_ = arrays["idf"]
-        retriever.vocabulary_ = {term: i for i, term in enumerate(terms)}
-        retriever.idf_max_ = float(manifest["idf_max"])
-        retriever.documents_ = int(manifest["documents"])
-        retriever.average_length_ = float(manifest["average_length"])
-        segments = []
-        for i in range(int(manifest["segments"])):
-            with np.load(folder / f"segment-{i}.npz") as arrays:
-                postings = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
-                                         shape=tuple(arrays["shape"]))
-                segments.append(Segment(postings, arrays["ids"], arrays["cues"]))
-        retriever.segments_ = segments
+        retriever = TfidfRetriever.load(folder)
     except (OSError, KeyError, ValueError) as error:
         log.warning("the saved index in %s is unreadable (%s); it will be rebuilt", folder, error)
         return None
-    if len(table) != sum(len(s.ids) for s in segments):
+    if len(table) != sum(len(s.ids) for s in retriever.segments_):
         return None
-    return KnowledgeBase([], documents, synonyms=synonyms, retriever=retriever, inactive=inactive, table=table,
-                         surface=surface)
+    return KnowledgeBase.from_parts(table, retriever, documents, synonyms=synonyms, inactive=inactive,
+                                    surface=surface)

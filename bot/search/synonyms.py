@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.textproc import stem, words
+from bot.search.textproc import stem, words
 
 FILE_NAME = "synonyms.txt"
 

@@ -13,16 +13,18 @@ document becomes searchable in milliseconds; a later `fit` folds them together.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple, Self
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from bot.cues import AnswerType, sentence_cues, type_bit
-from bot.textproc import analyze
+from bot.search.cues import AnswerType, sentence_cues, type_bit
+from bot.search.textproc import analyze
 
 
 class Hit(NamedTuple):
@@ -135,17 +137,62 @@ class TfidfRetriever:
         total = self.documents_ + len(texts)
         new_df = np.bincount(counts.indices, minlength=len(vocabulary))[len(self.idf_):]
         new_idf = (np.log((total + 1) / (new_df + 1)) + 1).astype(np.float32)
-        grown = TfidfRetriever(
-            analyzer=self.analyzer, k1=self.k1, b=self.b, context_weight=self.context_weight,
-            cue_boost=self.cue_boost, coordination=self.coordination, max_postings=self.max_postings,
+        grown = self._with_state(
+            vocabulary=vocabulary, idf=np.concatenate([self.idf_, new_idf]),
+            idf_max=max(self.idf_max_, float(np.log(total + 1) + 1)), documents=total,
+            average_length=self.average_length_, segments=list(self.segments_),
         )
-        grown.vocabulary_ = vocabulary
-        grown.idf_ = np.concatenate([self.idf_, new_idf])
-        grown.idf_max_ = max(self.idf_max_, float(np.log(total + 1) + 1))
-        grown.documents_ = total
-        grown.average_length_ = self.average_length_
-        grown.segments_ = [*self.segments_, grown._segment(texts, ids, groups, counts)]
+        grown.segments_.append(grown._segment(texts, ids, groups, counts))
         return grown
+
+    def _with_state(self, *, vocabulary: dict[str, int], idf: np.ndarray, idf_max: float, documents: int,
+                    average_length: float, segments: list[Segment]) -> TfidfRetriever:
+        """A retriever with this one's parameters and the given learned state (for `extend` and `load`)."""
+        other = TfidfRetriever(**self.get_params())
+        other.vocabulary_, other.idf_, other.idf_max_ = vocabulary, idf, idf_max
+        other.documents_, other.average_length_, other.segments_ = documents, average_length, segments
+        return other
+
+    def get_params(self) -> dict[str, float]:
+        """The constructor's parameters (the analyzer aside), as scikit-learn estimators report them."""
+        return {"k1": self.k1, "b": self.b, "context_weight": self.context_weight, "cue_boost": self.cue_boost,
+                "coordination": self.coordination, "max_postings": self.max_postings}
+
+    # --- saving and loading ----------------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write the fitted index into `folder` as plain NumPy arrays and JSON (no pickles)."""
+        self._check_fitted()
+        terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        (folder / "vocabulary.json").write_text(json.dumps(terms))
+        np.savez(folder / "weights.npz", idf=self.idf_)
+        for i, segment in enumerate(self.segments_):
+            postings = segment.postings
+            np.savez(folder / f"segment-{i}.npz", data=postings.data, indices=postings.indices,
+                     indptr=postings.indptr, shape=np.array(postings.shape), ids=segment.ids, cues=segment.cues)
+        state = {"params": self.get_params(), "segments": len(self.segments_), "documents": self.documents_,
+                 "average_length": self.average_length_, "idf_max": self.idf_max_}
+        (folder / "retriever.json").write_text(json.dumps(state))
+
+    @classmethod
+    def load(cls, folder: Path) -> TfidfRetriever:
+        """A retriever saved by `save`; OSError, KeyError or ValueError when the folder is damaged."""
+        state = json.loads((folder / "retriever.json").read_text())
+        terms = json.loads((folder / "vocabulary.json").read_text())
+        with np.load(folder / "weights.npz") as arrays:
+            idf = arrays["idf"]
+        segments = []
+        for i in range(int(state["segments"])):
+            with np.load(folder / f"segment-{i}.npz") as arrays:
+                postings = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
+                                         shape=tuple(arrays["shape"]))
+                segments.append(Segment(postings, arrays["ids"], arrays["cues"]))
+        if len(terms) != len(idf) or any(s.postings.shape[0] > len(terms) for s in segments):
+            raise ValueError("the vocabulary and the weights differ in length")
+        return cls(**state["params"])._with_state(
+            vocabulary={term: i for i, term in enumerate(terms)}, idf=idf, idf_max=float(state["idf_max"]),
+            documents=int(state["documents"]), average_length=float(state["average_length"]), segments=segments,
+        )
 
     def _analyse(
         self, texts: Sequence[str], tokens: Sequence[list[str]] | None, vocabulary: dict[str, int]

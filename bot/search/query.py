@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.cues import FRAME_WORDS, question_type
-from bot.fuzzy import FuzzyVocabulary
-from bot.retrieval import Concept, Query, TfidfRetriever
-from bot.synonyms import SynonymTable
-from bot.textproc import STOP_WORDS, stem, words
+from bot.search.cues import FRAME_WORDS, question_type
+from bot.search.fuzzy import FuzzyVocabulary
+from bot.search.retrieval import Concept, Query, TfidfRetriever
+from bot.search.synonyms import SynonymTable
+from bot.search.textproc import STOP_WORDS, stem, words
 
 SYNONYM_FACTOR = 0.7
 

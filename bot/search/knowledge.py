@@ -8,37 +8,17 @@ offsets, so a million sentences cost little memory and load from disk at once.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
-from bot import proximity
-from bot.fuzzy import FuzzyVocabulary
-from bot.query import QueryBuilder
-from bot.retrieval import Hit, Query, TfidfRetriever
-from bot.synonyms import SynonymTable
-from bot.textproc import STOP_WORDS, stem, words
-
-
-@dataclass(frozen=True)
-class DocumentRef:
-    """What a reply says about a source."""
-
-    id: int
-    title: str
-    publisher: str | None = None
-    date: dt.date | None = None
-    url: str | None = None
-
-
-@dataclass(frozen=True)
-class ChunkRow:
-    chunk_id: int
-    document_id: int
-    position: int
-    text: str
+from bot.records import ChunkRow, DocumentRef
+from bot.search import proximity
+from bot.search.fuzzy import FuzzyVocabulary
+from bot.search.query import QueryBuilder
+from bot.search.retrieval import Hit, Query, TfidfRetriever
+from bot.search.synonyms import SynonymTable
+from bot.search.textproc import STOP_WORDS, stem, words
 
 
 class ChunkTable:
@@ -88,40 +68,65 @@ class ChunkTable:
 
 
 class KnowledgeBase:
+    """Chunks (as a `ChunkTable`), the documents they come from and the index over them, answering as one.
+
+    Make one with `build` (index rows) or `from_parts` (an index already built or loaded); `extend` and
+    `with_active` make new ones from it. Documents in `inactive` stay in the index but are never quoted."""
+
     def __init__(
         self,
-        rows: Iterable[ChunkRow],
+        table: ChunkTable,
+        retriever: TfidfRetriever,
         documents: Mapping[int, DocumentRef],
         *,
         synonyms: SynonymTable | None = None,
-        retriever: TfidfRetriever | None = None,
         inactive: Iterable[int] = (),
-        table: ChunkTable | None = None,
-        surface: Iterable[str] | None = None,
+        surface: Iterable[str] = (),
     ) -> None:
-        """Index `rows` (in document and position order) of `documents`; documents in `inactive` are kept in
-        the index but never quoted. With `table`, `retriever` and `surface` given, nothing is recomputed."""
+        self.table, self.retriever, self.surface = table, retriever, frozenset(surface)
         self.all_documents: dict[int, DocumentRef] = dict(documents)
         self.inactive = frozenset(inactive)
         self.documents = {i: d for i, d in self.all_documents.items() if i not in self.inactive}
         self.synonyms = synonyms or SynonymTable()
-        if table is not None and retriever is not None and surface is not None:
-            self.table, self.retriever, self.surface = table, retriever, frozenset(surface)
-        else:
-            kept = [r for r in rows if r.document_id in self.all_documents]
-            self.table = ChunkTable.from_rows(kept)
-            texts = [r.text for r in kept]
-            seen: set[str] = set()
-            tokens = [_analyse(text, seen) for text in texts]
-            self.retriever = retriever or TfidfRetriever()
-            self.retriever.fit(texts, self.table.ids, groups=self.table.documents, tokens=tokens)
-            self.surface = frozenset(seen)
-        self.fuzzy = FuzzyVocabulary(self.surface)
+        self.fuzzy = FuzzyVocabulary().fit(self.surface)
         self.queries = QueryBuilder(self.retriever, self.fuzzy, self.synonyms)
         self._allowed = self._masks()
         self._quotable = len(self.table) if not self.inactive else int(
             sum(m.sum() if m is not None else 0 for m in self._allowed)
         )
+
+    @classmethod
+    def build(
+        cls,
+        rows: Iterable[ChunkRow],
+        documents: Mapping[int, DocumentRef],
+        *,
+        synonyms: SynonymTable | None = None,
+        inactive: Iterable[int] = (),
+        retriever: TfidfRetriever | None = None,
+    ) -> KnowledgeBase:
+        """Index `rows` (in document and position order) of `documents`; rows of other documents are left out."""
+        kept = [r for r in rows if r.document_id in documents]
+        table = ChunkTable.from_rows(kept)
+        surface: set[str] = set()
+        tokens = [_analyse(r.text, surface) for r in kept]
+        fitted = (retriever or TfidfRetriever()).fit([r.text for r in kept], table.ids, groups=table.documents,
+                                                     tokens=tokens)
+        return cls(table, fitted, documents, synonyms=synonyms, inactive=inactive, surface=surface)
+
+    @classmethod
+    def from_parts(
+        cls,
+        table: ChunkTable,
+        retriever: TfidfRetriever,
+        documents: Mapping[int, DocumentRef],
+        *,
+        synonyms: SynonymTable | None = None,
+        inactive: Iterable[int] = (),
+        surface: Iterable[str] = (),
+    ) -> KnowledgeBase:
+        """A knowledge base over an index already built (loaded from disk, or shared): nothing is recomputed."""
+        return cls(table, retriever, documents, synonyms=synonyms, inactive=inactive, surface=surface)
 
     def _masks(self) -> list[np.ndarray | None]:
         """One mask per index segment: which rows may be quoted (None: all)."""
@@ -145,20 +150,17 @@ class KnowledgeBase:
         kept = list(rows)
         added = ChunkTable.from_rows(kept)
         seen: set[str] = set()
-        texts = [r.text for r in kept]
-        tokens = [_analyse(text, seen) for text in texts]
-        retriever = self.retriever.extend(texts, added.ids, groups=added.documents, tokens=tokens)
-        return KnowledgeBase(
-            [], {**self.all_documents, **documents}, synonyms=self.synonyms, retriever=retriever,
-            inactive=self.inactive - set(documents), table=self.table.concat(added), surface=self.surface | seen,
+        tokens = [_analyse(r.text, seen) for r in kept]
+        retriever = self.retriever.extend([r.text for r in kept], added.ids, groups=added.documents, tokens=tokens)
+        return KnowledgeBase.from_parts(
+            self.table.concat(added), retriever, {**self.all_documents, **documents}, synonyms=self.synonyms,
+            inactive=self.inactive - set(documents), surface=self.surface | seen,
         )
 
     def with_active(self, documents: Mapping[int, DocumentRef], inactive: Iterable[int]) -> KnowledgeBase:
         """The same index with other documents quotable (removal and restore cost no re-indexing)."""
-        return KnowledgeBase(
-            [], {**self.all_documents, **documents}, synonyms=self.synonyms, retriever=self.retriever,
-            inactive=inactive, table=self.table, surface=self.surface,
-        )
+        return KnowledgeBase.from_parts(self.table, self.retriever, {**self.all_documents, **documents},
+                                        synonyms=self.synonyms, inactive=inactive, surface=self.surface)
 
     @property
     def segments(self) -> int:
