@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench eval clean
+.PHONY: run test eval bench bench-full clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,19 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
+
+# Benchmarks print tables and save JSON under data/benchmarks/ (untracked); pass --out to a tool to update
+# the figures kept in benchmarks/results/.
+eval: $(VENV)/.installed
+	$(PY) -m bot eval
+
+bench: $(VENV)/.installed
+	$(PY) -m benchmarks.handler_latency
+	$(PY) -m benchmarks.upload_memory
+	$(PY) -m benchmarks.speed --sizes 10000,100000 --parts index,live
+
+bench-full: $(VENV)/.installed
+	$(PY) -m benchmarks.speed
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

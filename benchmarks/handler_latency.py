@@ -1,9 +1,10 @@
 """How long the bot's own work per question takes on the seed corpus: retrieval, answer composition and
 Telegram formatting (keyboard included), without and with the question-log write; no network.
 
-    .venv/bin/python benchmarks/handler_latency.py [--rounds 20]
+    .venv/bin/python -m benchmarks.handler_latency [--rounds 20]
 
-Prints a table and saves benchmarks/results/handler_latency.json.
+Prints a table and saves data/benchmarks/handler_latency.json (untracked; `--out
+benchmarks/results/handler_latency.json` updates the kept figures).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "handler_latency.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "data" / "benchmarks" / "handler_latency.json")
     args = parser.parse_args()
     questions = [json.loads(line)["q"] for line in EVENT_SET.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:

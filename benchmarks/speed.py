@@ -6,7 +6,7 @@ plain scikit-learn TF-IDF product; ingesting 1,000 files; adding a document live
 Corpora are drawn reproducibly (fixed seed) with the word and sentence-length statistics of the SQuAD
 articles in ../shared/datasets, and the queries are that data's real questions. Each size and method runs in
 a child process so that its peak memory (resident set size) is its own. Prints tables; saves
-benchmarks/results/speed.json.
+data/benchmarks/speed.json (untracked; `--out benchmarks/results/speed.json` updates the kept figures).
 """
 
 from __future__ import annotations
@@ -356,7 +356,7 @@ def main() -> None:
     parser.add_argument("--ingest-size", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "speed.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "data" / "benchmarks" / "speed.json")
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

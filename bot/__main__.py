@@ -206,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="comma-separated: event,event-holdout,event-holdout2,squad-a,squad-b,squad2")
     evaluate.add_argument("--methods", default="ours,sklearn,bm25s")
     evaluate.add_argument("--threshold", type=float, help="decline threshold (default: DECLINE_THRESHOLD)")
-    evaluate.add_argument("--out", type=Path, default=Path("benchmarks/results/quality.json"))
+    evaluate.add_argument("--out", type=Path, default=Path("data/benchmarks/quality.json"),
+                          help="where to save the JSON (default untracked; benchmarks/results/quality.json updates the kept figures)")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
     return parser

@@ -7,32 +7,19 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
-from telegram import Update
 from telegram.ext import Application
 
-from bot.config import Settings
 from bot.service import QAService
-from bot.telegram.app import build_application, publish_commands
+from bot.telegram.app import publish_menus_and_follow_others
 
-from .botapi import FakeBotApi, OfflineRequest, parse_html
+from .botapi import FakeBotApi, parse_html
+from .offline import deliver, offline_bot
 
 
 @pytest.fixture
 async def bot(seed_service: QAService) -> AsyncIterator[tuple[Application, FakeBotApi]]:  # type: ignore[type-arg]
-    api = FakeBotApi("1:offline")
-    settings = Settings(telegram_bot_token=SecretStr("1:offline"), flood_limit=3, flood_window_seconds=60,
-                        max_question_chars=200, _env_file=None)  # type: ignore[call-arg]
-    application = build_application(settings, seed_service, request=OfflineRequest(api))
-    await application.initialize()
-    yield application, api
-    await application.shutdown()
-    assert api.errors == []
-
-
-async def deliver(application: Application, api: FakeBotApi) -> None:  # type: ignore[type-arg]
-    for data in api.take_updates():
-        await application.process_update(Update.de_json(data, application.bot))
+    async with offline_bot(seed_service, flood_limit=3, flood_window_seconds=60, max_question_chars=200) as running:
+        yield running
 
 
 async def say(application: Application, api: FakeBotApi, text: str, user_id: int, **kw: Any) -> list[str]:  # type: ignore[type-arg]
@@ -86,7 +73,7 @@ async def test_command_menu_failure_is_only_a_warning(
     application, api = bot
     api.fail_next.append(("setMyCommands", 400, {"ok": False, "error_code": 400, "description": "Bad Request: no"}))
     with caplog.at_level(logging.WARNING):
-        await publish_commands(application)
+        await publish_menus_and_follow_others(application)
     application.bot_data.pop("follower").cancel()
     assert any("command menu" in r.getMessage() for r in caplog.records)
     assert "Otunbayeva" in (await say(application, api, "Who was Roza Otunbayeva?", 5))[0]

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
@@ -22,6 +21,7 @@ from bot.telegram import admin
 from bot.telegram.app import build_application
 
 from .botapi import FakeBotApi, OfflineRequest, parse_html, utf16_len
+from .offline import deliver, offline_bot
 from .conftest import CORPUS
 
 ADMIN, ATTACKER, OTHER = 900, 666, 667
@@ -46,19 +46,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QAService]:
 
 @pytest.fixture
 async def bot(service: QAService) -> AsyncIterator[tuple[Application, FakeBotApi]]:  # type: ignore[type-arg]
-    api = FakeBotApi("1:offline")
-    settings = Settings(telegram_bot_token=SecretStr("1:offline"), flood_limit=4, flood_window_seconds=60,
-                        max_question_chars=500, add_timeout_seconds=1, _env_file=None)  # type: ignore[call-arg]
-    application = build_application(settings, service, request=OfflineRequest(api))
-    await application.initialize()
-    yield application, api
-    await application.shutdown()
-    assert api.errors == []
-
-
-async def deliver(application: Application, api: FakeBotApi) -> None:  # type: ignore[type-arg]
-    for data in api.take_updates():
-        await application.process_update(Update.de_json(data, application.bot))
+    async with offline_bot(service, flood_limit=4, flood_window_seconds=60, max_question_chars=500,
+                           add_timeout_seconds=1) as running:
+        yield running
 
 
 def state(service: QAService) -> tuple[Any, ...]:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.search.cues import figures, question_type, sentence_cues, type_bit
+from bot.search.cues import Cue, figures, question_type, sentence_cues
 from bot.search.fuzzy import FuzzyVocabulary
 from bot.search import KnowledgeBase
 from bot.records import ChunkRow, DocumentRef
@@ -33,7 +33,7 @@ def test_question_types(question: str, kind: str | None) -> None:
 
 def test_sentence_cues_and_figures() -> None:
     cues = sentence_cues("The health ministry said that 36 people were admitted on Wednesday in Bishkek.")
-    assert cues & type_bit("number") and cues & type_bit("date") and cues & type_bit("place")
+    assert cues & Cue.NUMBER and cues & Cue.DATE and cues & Cue.PLACE
     assert figures("36 people, including 15 members") == {"36", "15"}
     assert figures("took six servicemen") == {"six"}
     assert figures("fired several shots") == frozenset()
@@ -42,14 +42,14 @@ def test_sentence_cues_and_figures() -> None:
 def test_cues_are_specific() -> None:
     """A cue that fires on most sentences boosts nothing: "after" is no date, "of Koi-Tash" no location,
     a month is no person."""
-    assert not sentence_cues("Forces pulled out after an unsuccessful raid.") & type_bit("date")
-    assert not sentence_cues("They were leaving the village of Koi-Tash.") & type_bit("place")
-    assert sentence_cues("his estate of Koi-Tash outside Bishkek") & type_bit("place")
-    assert sentence_cues("the road to the village, where it is located, was blocked") & type_bit("place")
-    assert not sentence_cues("Atambayev saw his immunity lifted in June.") & type_bit("person")
-    assert sentence_cues("In June, parliament stripped Atambayev of his immunity.") & type_bit("person")
-    assert sentence_cues("Atambayev has still not been detained.") & type_bit("polarity")
-    assert not sentence_cues("Troops returned to arrest Atambayev.") & type_bit("polarity")
+    assert not sentence_cues("Forces pulled out after an unsuccessful raid.") & Cue.DATE
+    assert not sentence_cues("They were leaving the village of Koi-Tash.") & Cue.PLACE
+    assert sentence_cues("his estate of Koi-Tash outside Bishkek") & Cue.PLACE
+    assert sentence_cues("the road to the village, where it is located, was blocked") & Cue.PLACE
+    assert not sentence_cues("Atambayev saw his immunity lifted in June.") & Cue.PERSON
+    assert sentence_cues("In June, parliament stripped Atambayev of his immunity.") & Cue.PERSON
+    assert sentence_cues("Atambayev has still not been detained.") & Cue.POLARITY
+    assert not sentence_cues("Troops returned to arrest Atambayev.") & Cue.POLARITY
 
 
 def test_question_frame_words_unknown_to_the_corpus_cost_nothing() -> None:

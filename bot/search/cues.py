@@ -6,11 +6,26 @@ holding the wanted kind gets a modest boost; nothing is ever filtered out.
 
 from __future__ import annotations
 
+import enum
 import re
 from typing import Literal
 
 AnswerType = Literal["number", "date", "person", "place", "reason", "polarity"]
-TYPES: tuple[AnswerType, ...] = ("number", "date", "person", "place", "reason", "polarity")
+
+
+class Cue(enum.IntFlag):
+    """What kinds of answer a sentence holds; stored per sentence in the index as one byte."""
+
+    NUMBER = 1
+    DATE = 2
+    PERSON = 4
+    PLACE = 8
+    REASON = 16
+    POLARITY = 32
+
+
+CUE_OF: dict[AnswerType, Cue] = {"number": Cue.NUMBER, "date": Cue.DATE, "person": Cue.PERSON, "place": Cue.PLACE,
+                                 "reason": Cue.REASON, "polarity": Cue.POLARITY}
 
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
@@ -75,29 +90,25 @@ _POLARITY_SET = frozenset("not no never nor neither only still despite neverthel
                           "confirmed confirms".split())
 
 
-def sentence_cues(text: str) -> int:
-    """A bit mask over TYPES: which kinds of answer the sentence holds. Runs once per sentence at indexing,
-    so it keeps to set look-ups and simple patterns."""
+def sentence_cues(text: str) -> Cue:
+    """Which kinds of answer the sentence holds. Runs once per sentence at indexing, so it keeps to set
+    look-ups and simple patterns."""
     lowered = text.lower()
     tokens = set(_WORDS.findall(lowered))
-    mask = 0
+    cues = Cue(0)
     if _DIGIT.search(text) or not _NUMBER_SET.isdisjoint(tokens):
-        mask |= 1
+        cues |= Cue.NUMBER
     if not _DATE_SET.isdisjoint(tokens) or _YEAR.search(text):
-        mask |= 2
+        cues |= Cue.DATE
     if any(m.group(1).lower() not in _DATE_SET for m in _NAME.finditer(text)):
-        mask |= 4
+        cues |= Cue.PERSON
     if _PLACE.search(text):
-        mask |= 8
+        cues |= Cue.PLACE
     if not _REASON_SET.isdisjoint(tokens) or _REASON_PHRASE.search(lowered):
-        mask |= 16
+        cues |= Cue.REASON
     if not _POLARITY_SET.isdisjoint(tokens) or "n't" in lowered:
-        mask |= 32
-    return mask
-
-
-def type_bit(answer_type: AnswerType) -> int:
-    return 1 << TYPES.index(answer_type)
+        cues |= Cue.POLARITY
+    return cues
 
 
 _FIGURE = re.compile(

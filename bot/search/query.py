@@ -39,56 +39,63 @@ class QueryBuilder:
         return match[0] if match is not None else token
 
     def build(self, question: str) -> Query:
+        """The question's concepts, in order: a phrase of the synonym table is one concept, every other content
+        word another. A word neither the corpus nor the table knows counts as unknown (against the match),
+        unless it only shapes the question ("count", "stand for")."""
         tokens = words(question)
-        spans: list[tuple[int, int, list[tuple[str, ...]]]] = self.synonyms.expansions(
-            [self._corrected(t) for t in tokens]
-        )
-        covered: dict[int, int] = {}
-        for index, (start, end, _) in enumerate(spans):
-            for position in range(start, end):
-                covered[position] = index
-        idf, idf_max = self.retriever.idf_, self.retriever.idf_max_
+        spans = self.synonyms.expansions([self._corrected(t) for t in tokens])
+        span_at = {position: index for index, (start, end, _) in enumerate(spans) for position in range(start, end)}
         concepts: list[Concept] = []
         unknown: list[str] = []
-        seen: set[int] = set()
-        done_spans: set[int] = set()
+        seen: set[int] = set()  # index terms some concept already holds: each counts once
+        done: set[int] = set()
         for position, token in enumerate(tokens):
             if token in STOP_WORDS:
                 continue
-            span_index = covered.get(position)
-            if span_index is not None:
-                if span_index in done_spans:
-                    continue
-                done_spans.add(span_index)
-                start, end, alternatives = spans[span_index]
-                own = [t for t in (self._term(w) for w in tokens[start:end] if w not in STOP_WORDS) if t]
-                vocabulary = self.retriever.vocabulary_
-                extra = [
-                    (vocabulary[s], SYNONYM_FACTOR)
-                    for phrase in alternatives
-                    for s in phrase
-                    if s in vocabulary  # stop words never reach the vocabulary
-                ]
-                options = {}
-                for term_id, factor in own + extra:
-                    options[term_id] = max(options.get(term_id, 0.0), factor)
-                options = {t: f for t, f in options.items() if t not in seen}
-                if not options:
-                    if not own:
-                        unknown.append(" ".join(tokens[start:end]))
-                        concepts.append(Concept((), idf_max))
-                    continue
-                seen.update(options)
-                weight = max(float(idf[t]) for t, _ in own) if own else max(float(idf[t]) for t in options)
-                concepts.append(Concept(tuple(options.items()), weight))
+            span = span_at.get(position)
+            if span is None:
+                concept, missing = self._word_concept(token, seen)
+            elif span in done:
                 continue
-            term = self._term(token)
-            if term is None and token in FRAME_WORDS:
-                continue
-            if term is None:
-                unknown.append(token)
-                concepts.append(Concept((), idf_max))
-            elif term[0] not in seen:
-                seen.add(term[0])
-                concepts.append(Concept((term,), float(idf[term[0]])))
+            else:
+                done.add(span)
+                start, end, alternatives = spans[span]
+                concept, missing = self._span_concept(tokens[start:end], alternatives, seen)
+            if missing is not None:
+                unknown.append(missing)
+            if concept is not None:
+                concepts.append(concept)
         return Query(tuple(concepts), question_type(question), tuple(unknown))
+
+    def _span_concept(
+        self, phrase: list[str], alternatives: list[tuple[str, ...]], seen: set[int]
+    ) -> tuple[Concept | None, str | None]:
+        """A synonym-table phrase as one concept: its own terms at full weight, the table's alternatives at
+        SYNONYM_FACTOR. (concept or None, the phrase when it is unknown)."""
+        vocabulary = self.retriever.vocabulary_
+        own = [t for t in (self._term(w) for w in phrase if w not in STOP_WORDS) if t]
+        extra = [(vocabulary[s], SYNONYM_FACTOR) for alternative in alternatives for s in alternative
+                 if s in vocabulary]  # stop words never reach the vocabulary
+        options: dict[int, float] = {}
+        for term_id, factor in own + extra:
+            options[term_id] = max(options.get(term_id, 0.0), factor)
+        options = {t: f for t, f in options.items() if t not in seen}
+        if not options:
+            return (None, None) if own else (Concept((), self.retriever.idf_max_), " ".join(phrase))
+        seen.update(options)
+        idf = self.retriever.idf_
+        weight = max(float(idf[t]) for t, _ in own) if own else max(float(idf[t]) for t in options)
+        return Concept(tuple(options.items()), weight), None
+
+    def _word_concept(self, token: str, seen: set[int]) -> tuple[Concept | None, str | None]:
+        """A single word as a concept: its index term or the closest one. (concept or None, the word when it is
+        unknown)."""
+        term = self._term(token)
+        if term is None:
+            if token in FRAME_WORDS:
+                return None, None
+            return Concept((), self.retriever.idf_max_), token
+        if term[0] in seen:
+            return None, None
+        seen.add(term[0])
+        return Concept((term,), float(self.retriever.idf_[term[0]])), None

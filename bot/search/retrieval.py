@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from bot.search.cues import AnswerType, sentence_cues, type_bit
+from bot.search.cues import CUE_OF, AnswerType, sentence_cues
 from bot.search.textproc import analyze
 
 
@@ -73,7 +73,28 @@ def _identity(tokens: list[str]) -> list[str]:
 
 
 class TfidfRetriever:
-    """Learned state ends in `_`; `search` before `fit` is a loud error."""
+    """A sentence index scored by TF-IDF with BM25's term frequency, searched through an inverted index.
+
+    A sentence s's raw score for a query of concepts c (each a set of alternative terms t with factors f_t,
+    weighted by its idf) is
+
+        raw(s) = sum over c of  max over t in c of  f_t * w(t, s)
+        w(t, s) = idf(t) * tf(t, s) * (k1 + 1) / (tf(t, s) + k1 * (1 - b + b * len(s) / avglen))
+                  + context_weight * (w(t, previous sentence) + w(t, next sentence))    [same document only]
+        idf(t)  = ln((N + 1) / (df(t) + 1)) + 1                                         (scikit-learn's smooth idf)
+
+    then multiplied by (concepts matched / concepts) ** coordination and, when the sentence holds the kind of
+    answer asked for, by (1 + cue_boost). The score is raw(s) over the best possible raw score,
+    (k1 + 1) * sum of the concepts' weights, capped at 1: the share of the question the sentence matches.
+
+    Parameters: `analyzer` (text -> index terms), `k1` and `b` (BM25 saturation and length normalisation,
+    tuned on SQuAD part-a), `context_weight` (share of the neighbours' weights), `cue_boost`, `coordination`
+    (exponent), `max_postings` (postings walked per query: rare terms whole, common ones their best-weighted
+    share; exact below it).
+
+    Learned state ends in `_` (`vocabulary_`, `idf_`, `idf_max_`, `documents_`, `average_length_`,
+    `segments_`); `search` before `fit` is a loud error. `save`/`load` keep it as plain arrays.
+    """
 
     def __init__(
         self,
@@ -303,7 +324,7 @@ class TfidfRetriever:
             # Lucene's classic "coord": favour sentences that hold more of the question's concepts.
             scores = scores * (matched / len(query.concepts)) ** self.coordination
         if query.answer_type is not None and self.cue_boost:
-            wanted = (segment.cues[candidates] & type_bit(query.answer_type)) > 0
+            wanted = (segment.cues[candidates] & int(CUE_OF[query.answer_type])) > 0
             scores = scores * (1 + self.cue_boost * wanted)
         if mask is not None:
             keep = mask[candidates]

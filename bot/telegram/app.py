@@ -55,8 +55,9 @@ class _DropRejectedToken(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
 
 
-async def publish_commands(application: Application) -> None:  # type: ignore[type-arg]
-    """Publish the command menus (everyone's, and the admins' in their chats); failures are only warnings."""
+async def publish_menus_and_follow_others(application: Application) -> None:  # type: ignore[type-arg]
+    """At start: publish the command menus (everyone's, and the admins' in their chats; failures are only
+    warnings), then start following changes made through other instances."""
     try:
         await application.bot.set_my_commands(USER_COMMANDS)
     except TelegramError as error:
@@ -79,7 +80,7 @@ async def follow_other_instances(services: BotServices) -> None:
             log.warning("could not check for changes from other instances", exc_info=True)
 
 
-async def save_index(application: Application) -> None:  # type: ignore[type-arg]
+async def stop_following_and_finish_saving(application: Application) -> None:  # type: ignore[type-arg]
     """Stop following other instances and let an index save in progress finish before the process ends."""
     follower = application.bot_data.pop(FOLLOWER_KEY, None)
     if follower is not None:
@@ -107,8 +108,8 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(ChatOrderedUpdateProcessor(settings.concurrent_updates))
         .context_types(ContextTypes(context=BotContext))
-        .post_init(publish_commands)
-        .post_shutdown(save_index)
+        .post_init(publish_menus_and_follow_others)
+        .post_shutdown(stop_following_and_finish_saving)
         .build()
     )
     application.bot_data[SERVICES_KEY] = BotServices(

@@ -16,9 +16,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import messages
 
 Action = Literal["ex", "more", "ctx", "v", "adm:rm", "adm:keep"]
-# Fields each action carries. Admin actions share the "adm:" prefix so that one filter can guard them all.
+# Fields each action carries. Admin actions share the "adm:" prefix.
 FIELDS: dict[Action, int] = {"ex": 1, "more": 1, "ctx": 1, "v": 2, "adm:rm": 1, "adm:keep": 0}
-ADMIN_PREFIX = "adm:"
 MAX_CALLBACK_BYTES = 64
 MAX_ID = 2**53  # database ids stay far below; a larger number is forged
 _NUMBER = re.compile(r"-?[0-9]{1,16}")
