@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.search.cues import defines, definition_subject, figures
-from bot.search import KnowledgeBase
+from bot.folding import normalize
 from bot.records import DocumentRef
+from bot.search import KnowledgeBase
+from bot.search.cues import defines, definition_subject, figures
+from bot.search.retrieval import Query
+from bot.search.textproc import STOP_WORDS, stem, words
 
 # The decline threshold the bot ships with (DECLINE_THRESHOLD), calibrated with the unknown-share rule below on
 # the event sets and SQuAD (docs/quality.md). Tests and benchmarks use it too.
@@ -92,7 +97,8 @@ class Answerer:
         for hit in self.knowledge.search(query, max(wanted, SOURCES_CONSIDERED)):
             row = self.knowledge.chunk(hit.chunk_id)
             if row is not None:
-                passages.append(Passage(row.text, hit.score, hit.chunk_id, self.knowledge.documents[row.document_id]))
+                quote = self.knowledge.readable(hit.chunk_id)  # whole quotations, not their halves
+                passages.append(Passage(quote, hit.score, hit.chunk_id, self.knowledge.documents[row.document_id]))
         subject = definition_subject(question)
         if subject is not None and passages:
             # "What is X?": a sentence that spells X out beats one that only mentions it.
@@ -101,27 +107,74 @@ class Answerer:
             passages = [p for _, _, p in sorted(ranked, key=lambda r: (-r[0], r[1]))]
         if not passages or passages[0].score < self.threshold or query.unknown_share >= UNKNOWN_SHARE_LIMIT:
             return Answer(question, False, passages[:wanted], "no_match")
-        shown = self._one_per_source(passages, wants_number=query.answer_type == "number")
-        counts = [figures(p.quote) for p in shown]
-        differ = query.answer_type == "number" and len(shown) > 1 and all(counts) and len(set(counts)) > 1
+        counted = counted_terms(question, query, self.knowledge.retriever.term) if query.answer_type == "number" else None
+        shown = self._one_per_source(passages, counted=counted)
+        differ = bool(counted) and len(shown) > 1 and _differ(shown, counted)  # type: ignore[arg-type]
         return Answer(question, True, passages[:wanted], "answered", shown, differ)
 
-    def _one_per_source(self, passages: list[Passage], *, wants_number: bool) -> list[Passage]:
+    def _one_per_source(self, passages: list[Passage], *, counted: frozenset[str] | None) -> list[Passage]:
         """The best passage, then the best of each other document that comes close to it.
 
-        For "how many" questions another source's figure is worth showing even when it matches fewer words
-        (sources often count different things), so its floor is lower but it must state a figure.
+        For "how many" questions (`counted`: what the question counts, possibly nothing named) another source's
+        figure is worth showing even when it matches fewer words (sources often disagree on figures), so its
+        floor is lower; but it must state a figure of the counted thing, when the question names one.
         """
+
+        def states_a_figure(passage: Passage) -> bool:
+            return bool(figures_counting(passage.quote, counted) if counted else figures(passage.quote))
+
         best = passages[0]
+        wants_number = counted is not None
         if wants_number and figures(best.quote):
             floor = FIGURE_FLOOR * self.threshold
         else:
             floor = max(self.threshold, CLOSE_TO_BEST * best.score)
         shown, seen = [best], {best.document.id}
         for passage in passages[1:]:
-            if wants_number and not figures(passage.quote):
+            if passage.document.id in seen or passage.score < floor:
                 continue
-            if passage.document.id not in seen and passage.score >= floor:
+            if not wants_number or states_a_figure(passage):
                 shown.append(passage)
                 seen.add(passage.document.id)
         return shown
+
+
+_HOW_MANY = re.compile(r"\b(?:how many|how much|number of|count of|total of)\s+(?:the\s+|of\s+)?([a-z][a-z'-]*)",
+                       re.IGNORECASE)
+COUNT_WINDOW = 3  # index terms between a figure and the word it counts
+# Counted words that say little of what is counted: then what the question says of them is counted too.
+GENERIC_COUNTS = frozenset(stem(w) for w in "people persons folks men women individuals times".split())
+
+
+def counted_terms(question: str, query: Query, term_of: Callable[[int], str]) -> frozenset[str]:
+    """The index terms of what a "how many" question counts: the word after "how many", with the alternatives
+    its concept carries (synonyms, the corrected spelling). Empty when the question names nothing."""
+    match = _HOW_MANY.search(normalize(question))
+    if not match:
+        return frozenset()
+    counted = stem(match.group(1))
+    concepts = [{term_of(t) for t, _ in concept.alternatives} for concept in query.concepts]
+    for index, terms in enumerate(concepts):
+        if counted in terms:
+            if counted in GENERIC_COUNTS and index + 1 < len(concepts):
+                terms = concepts[index + 1]  # "how many people were killed": the killed are counted
+            return frozenset(terms)
+    return frozenset({counted})
+
+
+def _differ(shown: list[Passage], counted: frozenset[str]) -> bool:
+    """Whether the quotes give different figures for the thing the question counts: each states a figure next to
+    the counted word ("how many hostages" -> "six servicemen as hostages"), and the figures differ. "Six
+    servicemen" and "500 supporters" are not two counts of one thing."""
+    found = [figures_counting(p.quote, counted) for p in shown]
+    return all(found) and len(set(found)) > 1
+
+
+def figures_counting(text: str, counted: frozenset[str]) -> frozenset[str]:
+    """The figures a sentence states within COUNT_WINDOW words of a counted term."""
+    tokens = [w for w in words(text) if w not in STOP_WORDS or figures(w)]
+    near = set()
+    for i, token in enumerate(tokens):
+        if figures(token) and any(stem(t) in counted for t in tokens[max(i - COUNT_WINDOW, 0): i + COUNT_WINDOW + 1]):
+            near |= figures(token)
+    return frozenset(near)

@@ -83,19 +83,49 @@ def test_seed_corpus_declines_what_it_cannot_answer(seed_service: QAService, que
     assert not seed_service.answer(question).answered
 
 
-def test_sources_that_differ_on_a_figure_are_both_shown(seed_service: QAService) -> None:
+def test_two_sources_with_figures_are_both_shown(seed_service: QAService) -> None:
     from bot import messages
 
     answer = seed_service.answer("How many people were hurt in the clashes?")
-    assert answer.answered and answer.sources_differ
     quotes = " ".join(p.quote for p in answer.shown)
-    assert "36 people" in quotes and "over 50 injured" in quotes
+    assert answer.answered and "36 people" in quotes and "over 50 injured" in quotes
     assert len({p.document.id for p in answer.shown}) == 2
     assert answer.to_dict()["passages"][0]["quote"] == answer.shown[0].quote  # JSON keeps the best first
     reply = "\n".join(messages.answer_messages(answer, sources=2))
-    assert "different figures" in reply and reply.count("<blockquote>") == 2
+    assert reply.count("<blockquote>") == 2
+    # 36 people admitted to hospital and over 50 injured are counts of different things: no "different figures"
+    assert not answer.sources_differ and "2 of my sources answer this" in reply
+
+
+def test_different_figures_only_for_counts_of_the_same_thing() -> None:
+    docs = {1: DocumentRef(1, "A"), 2: DocumentRef(2, "B")}
+    rows = [ChunkRow(1, 1, 0, "Rebels took six servicemen as hostages at the compound."),
+            ChunkRow(2, 2, 0, "Around 500 supporters of the rebels broke through police cordons at the compound."),
+            ChunkRow(3, 2, 1, "The rebels were holding eight hostages, officials said.")]
+    answerer = Answerer(KnowledgeBase.build(rows, docs), threshold=DEFAULT_THRESHOLD)
+    answer = answerer.answer("How many hostages did the rebels take?")
+    assert answer.sources_differ and {p.chunk_id for p in answer.shown} == {1, 3}
+    reply = "\n".join(__import__("bot.messages", fromlist=["x"]).answer_messages(answer, sources=2))
+    assert "different figures" in reply and "500" not in reply
+    alone = Answerer(KnowledgeBase.build(rows[:2], docs), threshold=DEFAULT_THRESHOLD)
+    answer = alone.answer("How many hostages did the rebels take?")
+    assert not answer.sources_differ and [p.chunk_id for p in answer.shown] == [1]  # 500 supporters: no hostages
 
 
 def test_one_source_answer_shows_one_quote(seed_service: QAService) -> None:
     answer = seed_service.answer("Who is Kursan Asanov?")
     assert answer.answered and len(answer.shown) == 1 and not answer.sources_differ
+
+
+def test_a_quote_is_shown_with_the_rest_of_its_quotation() -> None:
+    docs = {1: DocumentRef(1, "Statement")}
+    rows = [ChunkRow(1, 1, 0, "The officer was taken to hospital."),
+            ChunkRow(2, 1, 1, '"He was delivered in an extremely serious condition with a gunshot wound.'),
+            ChunkRow(3, 1, 2, 'Despite resuscitation attempts, he died," the ministry said in a statement.'),
+            ChunkRow(4, 1, 3, "\u201cDo not shoot your own people.\u201d He said it twice.")]
+    answerer = Answerer(KnowledgeBase.build(rows, docs), threshold=DEFAULT_THRESHOLD)
+    best = answerer.answer("Did resuscitation attempts save him?").passages[0]
+    assert best.chunk_id == 3
+    assert best.quote == rows[1].text + " " + rows[2].text  # the opening half comes with it
+    assert answerer.knowledge.readable(4) == rows[3].text  # already whole
+    assert answerer.knowledge.readable(1) == rows[0].text

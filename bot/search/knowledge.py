@@ -186,6 +186,31 @@ class KnowledgeBase:
         index = self.table.index_of(chunk_id)
         return self.table.text(index) if index is not None else None
 
+    def readable(self, chunk_id: int, reach: int = 2) -> str:
+        """The chunk's text as a quote that reads on its own: a sentence that closes a quotation opened before
+        it (`Despite resuscitation attempts, he died," it said.`) gets the sentences from the opening on, and
+        one that opens a quotation gets those up to its close; at most `reach` each way, same document only."""
+        index = self.table.index_of(chunk_id)
+        if index is None:
+            return ""
+        text = self.table.text(index)
+        if '"' not in text and "\u201c" not in text and "\u201d" not in text:
+            return text  # most sentences: nothing to balance
+        document = self.table.documents[index]
+        first = last = index
+        while _unopened_closings(self._span(first, last)) and first > index - reach and first > 0 \
+                and self.table.documents[first - 1] == document:
+            first -= 1
+        while _unclosed_openings(self._span(first, last)) and last < index + reach and last + 1 < len(self.table) \
+                and self.table.documents[last + 1] == document:
+            last += 1
+        if _unopened_closings(self._span(first, last)) or _unclosed_openings(self._span(first, last)):
+            return text  # the quotation reaches further: the sentence alone, as it stands
+        return self._span(first, last)
+
+    def _span(self, first: int, last: int) -> str:
+        return " ".join(self.table.text(i) for i in range(first, last + 1))
+
     def neighbours(self, chunk_id: int, before: int = 2, after: int = 2) -> list[ChunkRow]:
         """The chunk with up to `before`/`after` sentences of the same document around it."""
         index = self.table.index_of(chunk_id)
@@ -194,6 +219,29 @@ class KnowledgeBase:
         document = self.table.documents[index]
         lo, hi = max(index - before, 0), min(index + after + 1, len(self.table))
         return [self.table.row(i) for i in range(lo, hi) if self.table.documents[i] == document]
+
+
+def _quotation_marks(text: str) -> tuple[int, int]:
+    """(closing marks with no opening before them, opening marks with no closing after them). A straight double
+    quote opens at the start of a word and closes elsewhere."""
+    depth = unopened = 0
+    for i, ch in enumerate(text):
+        if ch == "\u201c" or (ch == '"' and (i == 0 or text[i - 1].isspace() or text[i - 1] in "([")):
+            depth += 1
+        elif ch in ('"', "\u201d"):
+            if depth:
+                depth -= 1
+            else:
+                unopened += 1
+    return unopened, depth
+
+
+def _unopened_closings(text: str) -> int:
+    return _quotation_marks(text)[0]
+
+
+def _unclosed_openings(text: str) -> int:
+    return _quotation_marks(text)[1]
 
 
 def _analyse(text: str, surface: set[str]) -> list[str]:
