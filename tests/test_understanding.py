@@ -163,3 +163,16 @@ def test_question_patterns_are_linear_on_runs_of_spaces() -> None:
         smalltalk.classify("hello" + filler + "x")
     assert time.perf_counter() - started < 0.5
     assert definition_subject("What   does  GKNB   stand for ??") == "GKNB"
+
+
+def test_what_someone_said_is_answered_with_reported_speech() -> None:
+    assert question_type("What did the minister say to the crowd?") == "speech"
+    assert question_type("What was his message to the soldiers?") == "speech"
+    assert question_type("What did the crowd use?") is None
+    assert sentence_cues("\u201cGo home,\u201d he told them.") & Cue.SPEECH
+    assert sentence_cues("The minister made an appeal to the soldiers.") & Cue.SPEECH
+    assert not sentence_cues("The minister visited the soldiers at dawn.") & Cue.SPEECH
+    rows = [ChunkRow(1, 1, 0, "The minister said the soldiers had been paid for their work at the base."),
+            ChunkRow(2, 1, 1, "The minister urged the soldiers not to shoot their own people.")]
+    knowledge = KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")})
+    assert [h.chunk_id for h in knowledge.search("What did the minister say to the soldiers?", 2)][0] == 2

@@ -10,7 +10,7 @@ import enum
 import re
 from typing import Literal
 
-AnswerType = Literal["number", "date", "person", "place", "reason", "polarity"]
+AnswerType = Literal["number", "date", "person", "place", "reason", "polarity", "speech"]
 
 
 class Cue(enum.IntFlag):
@@ -22,10 +22,11 @@ class Cue(enum.IntFlag):
     PLACE = 8
     REASON = 16
     POLARITY = 32
+    SPEECH = 64
 
 
 CUE_OF: dict[AnswerType, Cue] = {"number": Cue.NUMBER, "date": Cue.DATE, "person": Cue.PERSON, "place": Cue.PLACE,
-                                 "reason": Cue.REASON, "polarity": Cue.POLARITY}
+                                 "reason": Cue.REASON, "polarity": Cue.POLARITY, "speech": Cue.SPEECH}
 
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
@@ -47,6 +48,16 @@ _ASKS_REASON = re.compile(
     r"\bwhy\b|\bwhat (was|is) the (reason|cause)\b|\bfor what reason\b|\bwhat (caused|led to)\b",
     re.IGNORECASE,
 )
+# "What did Atambayev say to the troops?", "What was his message?": the answer is reported speech or a quote.
+SPEECH_VERBS = frozenset(
+    "say says said saying tell tells told telling urge urges urged respond responds responded reply replies replied "
+    "warn warns warned announce announced claim claims claimed".split()
+)
+_ASKS_SPEECH = re.compile(
+    r"^\s*what\s+(?:did|does|do|has|had|have|will|would)\b[^?]*\b(?:" + "|".join(sorted(SPEECH_VERBS)) + r")\b"
+    r"|^\s*what\s+(?:was|is|were|are)\s+(?:[\w'\u2019-]+\s+){0,3}?(?:message|appeal|response|reply|statement|words|warning)\b",
+    re.IGNORECASE,
+)
 _ASKS_POLARITY = re.compile(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would)\b", re.IGNORECASE)
 
 
@@ -61,7 +72,7 @@ FRAME_WORDS = frozenset(
 # In order of precedence: "How many people did they detain, and why?" asks for a number first.
 _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("number", _ASKS_NUMBER), ("date", _ASKS_DATE), ("person", _ASKS_PERSON), ("place", _ASKS_PLACE),
-    ("reason", _ASKS_REASON), ("polarity", _ASKS_POLARITY),
+    ("reason", _ASKS_REASON), ("speech", _ASKS_SPEECH), ("polarity", _ASKS_POLARITY),
 )
 
 
@@ -86,6 +97,8 @@ _DATE_SET = frozenset(
     "day days hour hours".split()
 )
 _REASON_SET = frozenset("because after decision decided since following over amid reason".split())
+_SPEECH_SET = frozenset("said says told urged urging appeal appealed claimed claims stated warned admitted asked replied "
+                        "announced quoted cited".split())
 _POLARITY_SET = frozenset("not no never nor neither only still despite nevertheless denied denies deny admitted admits "
                           "confirmed confirms".split())
 
@@ -108,6 +121,8 @@ def sentence_cues(text: str) -> Cue:
         cues |= Cue.REASON
     if not _POLARITY_SET.isdisjoint(tokens) or "n't" in lowered:
         cues |= Cue.POLARITY
+    if '"' in text or "\u201c" in text or "\u201d" in text or not _SPEECH_SET.isdisjoint(tokens):
+        cues |= Cue.SPEECH
     return cues
 
 

@@ -23,7 +23,7 @@ from bot.records import DocumentRef
 from bot.search.retrieval import TfidfRetriever
 from bot.search.synonyms import SynonymTable
 
-FORMAT = 4  # 4: the retriever saves and loads itself (retriever.json)
+FORMAT = 5  # 4: the retriever saves and loads itself (retriever.json); 5: the speech cue
 log = logging.getLogger(__name__)
 
 

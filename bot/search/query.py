@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.search.cues import FRAME_WORDS, question_type
+from bot.search.cues import FRAME_WORDS, SPEECH_VERBS, question_type
 from bot.search.fuzzy import FuzzyVocabulary
 from bot.search.retrieval import Concept, Query, TfidfRetriever
 from bot.search.synonyms import SynonymTable
@@ -43,6 +43,9 @@ class QueryBuilder:
         word another. A word neither the corpus nor the table knows counts as unknown (against the match),
         unless it only shapes the question ("count", "stand for")."""
         tokens = words(question)
+        answer_type = question_type(question)
+        if answer_type == "speech":  # the cue asks for reported speech; "said" in any sentence is no match
+            tokens = [t for t in tokens if t not in SPEECH_VERBS]
         spans = self.synonyms.expansions([self._corrected(t) for t in tokens])
         span_at = {position: index for index, (start, end, _) in enumerate(spans) for position in range(start, end)}
         concepts: list[Concept] = []
@@ -65,7 +68,7 @@ class QueryBuilder:
                 unknown.append(missing)
             if concept is not None:
                 concepts.append(concept)
-        return Query(tuple(concepts), question_type(question), tuple(unknown))
+        return Query(tuple(concepts), answer_type, tuple(unknown))
 
     def _span_concept(
         self, phrase: list[str], alternatives: list[tuple[str, ...]], seen: set[int]
