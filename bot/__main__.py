@@ -166,8 +166,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     results, notes = evaluation.run(args.datasets.split(","), args.threshold or settings.decline_threshold,
                                     args.methods.split(","))
     print(evaluation.table(results))
-    for note in notes:
-        print(f"skipped {note}")
+    if notes:
+        print("\nNOT SCORED:")
+        for note in notes:
+            print(f"  - {note}")
+        if any("datasets" in note for note in notes):
+            print(f"  The SQuAD sets are read from {evaluation.DATASETS} (the shared folder beside the repository).")
     evaluation.save(results, notes, args.out, {"threshold": args.threshold or settings.decline_threshold,
                                                 "seconds": round(time.perf_counter() - started, 1)})
     print(f"saved {args.out}")
@@ -202,8 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="add or update documents from .txt/.md files or folders")
     ingest.add_argument("paths", nargs="+")
     evaluate = sub.add_parser("eval", help="answer-quality benchmark: ours beside scikit-learn and bm25s baselines")
-    evaluate.add_argument("--datasets", default="event,event-holdout,event-holdout2,squad-b,squad2",
-                          help="comma-separated: event,event-holdout,event-holdout2,squad-a,squad-b,squad2")
+    evaluate.add_argument("--datasets", default="event,event-holdout,event-holdout2,event-holdout3,squad-b,squad2",
+                          help="comma-separated: event,event-holdout,event-holdout2,event-holdout3,squad-a,squad-b,squad2")
     evaluate.add_argument("--methods", default="ours,sklearn,bm25s")
     evaluate.add_argument("--threshold", type=float, help="decline threshold (default: DECLINE_THRESHOLD)")
     evaluate.add_argument("--out", type=Path, default=Path("data/benchmarks/quality.json"),

@@ -12,7 +12,7 @@ from bot.records import DocumentRef
 from bot.search import KnowledgeBase
 from bot.search.cues import defines, definition_subject, figures
 from bot.search.retrieval import Query
-from bot.search.textproc import STOP_WORDS, stem, words
+from bot.search.textproc import STOP_WORDS, expand_informal, stem, words
 
 # The decline threshold the bot ships with (DECLINE_THRESHOLD), calibrated with the unknown-share rule below on
 # the event sets and SQuAD (docs/quality.md). Tests and benchmarks use it too.
@@ -92,6 +92,7 @@ class Answerer:
         if len(self.knowledge) == 0:
             return Answer(question, False, [], "no_documents")
         wanted = top_k or self.top_k
+        asked, question = question, expand_informal(question)  # "whats", "ppl": how people type
         query = self.knowledge.parse(question)
         passages = []
         for hit in self.knowledge.search(query, max(wanted, SOURCES_CONSIDERED)):
@@ -106,11 +107,11 @@ class Answerer:
                       for i, p in enumerate(passages)]
             passages = [p for _, _, p in sorted(ranked, key=lambda r: (-r[0], r[1]))]
         if not passages or passages[0].score < self.threshold or query.unknown_share >= UNKNOWN_SHARE_LIMIT:
-            return Answer(question, False, passages[:wanted], "no_match")
+            return Answer(asked, False, passages[:wanted], "no_match")
         counted = counted_terms(question, query, self.knowledge.retriever.term) if query.answer_type == "number" else None
         shown = self._one_per_source(passages, counted=counted)
         differ = bool(counted) and len(shown) > 1 and _differ(shown, counted)  # type: ignore[arg-type]
-        return Answer(question, True, passages[:wanted], "answered", shown, differ)
+        return Answer(asked, True, passages[:wanted], "answered", shown, differ)
 
     def _one_per_source(self, passages: list[Passage], *, counted: frozenset[str] | None) -> list[Passage]:
         """The best passage, then the best of each other document that comes close to it.

@@ -176,3 +176,21 @@ def test_what_someone_said_is_answered_with_reported_speech() -> None:
             ChunkRow(2, 1, 1, "The minister urged the soldiers not to shoot their own people.")]
     knowledge = KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")})
     assert [h.chunk_id for h in knowledge.search("What did the minister say to the soldiers?", 2)][0] == 2
+
+
+def test_chat_spellings_and_frame_words_do_not_count_against_a_question() -> None:
+    from bot.answering import Answerer
+    from bot.search.textproc import expand_informal
+
+    assert expand_informal("whats the GKNB? how many ppl") == "what is the GKNB? how many people"
+    assert expand_informal("Whatsapp") == "Whatsapp"  # whole words only
+    rows = [ChunkRow(1, 1, 0, "The national security committee (GKNB) ran the operation."),
+            ChunkRow(2, 1, 1, "Officials said 36 people were admitted to hospital after the clashes."),
+            ChunkRow(3, 1, 2, "He ruled the country from 2011 to 2017.")]
+    answerer = Answerer(KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")}), threshold=0.15)
+    for question, chunk in (("whats the gknb", 1), ("how many ppl were admitted to hospital", 2),
+                            ("what happend in the clashes", 2), ("hospital numbers", 2), ("how long did he rule", 3)):
+        answer = answerer.answer(question)
+        assert answer.answered and answer.passages[0].chunk_id == chunk, question
+        assert answer.question == question  # the JSON keeps what was asked
+    assert not answerer.answer("how tall is the committee").answered  # height is the question, not a frame

@@ -51,7 +51,7 @@ _ASKS_REASON = re.compile(
 # "What did Atambayev say to the troops?", "What was his message?": the answer is reported speech or a quote.
 SPEECH_VERBS = frozenset(
     "say says said saying tell tells told telling urge urges urged respond responds responded reply replies replied "
-    "warn warns warned announce announced claim claims claimed".split()
+    "warn warns warned announce announced claim claims claimed ask asks asked call calls".split()
 )
 _ASKS_SPEECH = re.compile(
     r"^\s*what\s+(?:did|does|do|has|had|have|will|would)\b[^?]*\b(?:" + "|".join(sorted(SPEECH_VERBS)) + r")\b"
@@ -65,7 +65,9 @@ _ASKS_POLARITY = re.compile(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|ca
 # "what does GKNB stand for"). When the corpus never uses one, it is not held against the match.
 FRAME_WORDS = frozenset(
     "count total number amount start started starts begin began begun happen happened happens occur "
-    "occurred stand mean means meaning name named called kind type sort".split()
+    "occurred stand mean means meaning name named called kind type sort thing things stuff "
+    # "how long was he president" asks for a span of time, not for "long" (but "how tall" is about height)
+    "long often".split()
 )
 
 

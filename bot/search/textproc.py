@@ -69,3 +69,21 @@ def stem(word: str) -> str:
 def analyze(text: str) -> list[str]:
     """Index terms of a text: normalised, stop words dropped, Snowball-stemmed."""
     return [stem(w) for w in words(text) if w not in STOP_WORDS]
+
+
+# How people type in a chat: contractions without their apostrophe and common abbreviations, read as the words
+# they stand for (questions only; documents are edited text).
+INFORMAL = {
+    "whats": "what is", "whos": "who is", "wheres": "where is", "whens": "when is", "hows": "how is",
+    "whys": "why is", "thats": "that is", "dont": "do not", "doesnt": "does not", "didnt": "did not",
+    "isnt": "is not", "wasnt": "was not", "werent": "were not", "arent": "are not", "cant": "cannot",
+    "wont": "will not", "hasnt": "has not", "havent": "have not", "hadnt": "had not", "couldnt": "could not",
+    "ppl": "people", "u": "you", "ur": "your", "govt": "government", "prez": "president", "abt": "about",
+    "bc": "because", "cuz": "because", "b4": "before", "yr": "year", "yrs": "years", "mil": "million",
+}
+_INFORMAL = re.compile(r"\b(" + "|".join(sorted(INFORMAL, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def expand_informal(question: str) -> str:
+    """"whats the gknb" -> "what is the gknb", "how many ppl" -> "how many people"."""
+    return _INFORMAL.sub(lambda m: INFORMAL[m.group(1).lower()], question)
