@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 import logging
 import sys
 import time
@@ -99,26 +100,56 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print_answer(answer, service, args.top, sys.stdout)
         return EXIT_OK
+    contexts = conversation.Contexts(settings.context_seconds)
     for line in sys.stdin:
-        question = line.rstrip("\n")
-        try:
-            record = service.answer(question, top).to_dict()
-        except EmptyQuestion:
-            record = {"question": question, "answered": False, "passages": [], "error": "empty question"}
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(ask_line(line.rstrip("\n"), service, contexts, top), ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return EXIT_OK
 
 
-def chat_reply(text: str, service: QAService, settings: Settings) -> str:
-    """What the bot would say to a private message, commands included (without Telegram's flood limit)."""
-    reply = conversation.reply_to(text, service, max_chars=settings.max_question_chars, commands=True)
+def ask_line(line: str, service: QAService, contexts: conversation.Contexts, top: int) -> dict[str, object]:
+    """One line of `ask` input answered as JSON. A plain line is a question on its own; a JSON object
+    `{"chat": "ID", "question": "..."}` is read in the light of that chat's earlier questions in this run, and
+    its answer says what it was taken to mean (`understood_as`, `about`) when the chat's context was used."""
+    chat: object = None
+    question = line
+    if line.lstrip().startswith("{"):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("question"), str):
+            question, chat = data["question"], str(data.get("chat", ""))
+    try:
+        if chat is None:
+            return service.answer(question, top).to_dict()
+        answer, understood = conversation.answer_in_context(service, question, contexts.get(chat), top)
+    except EmptyQuestion:
+        record: dict[str, object] = {"question": question, "answered": False, "passages": [], "error": "empty question"}
+        if chat is not None:
+            record["chat"] = chat
+        return record
+    topic = conversation.topic_of(understood.question, answer, service.knowledge.names)
+    if topic is not None:
+        contexts.set(chat, topic)
+    record = {**answer.to_dict(), "chat": chat}
+    if understood.about is not None:
+        record.update(understood_as=understood.question, about=understood.about)
+    return record
+
+
+def chat_reply(text: str, service: QAService, settings: Settings, contexts: conversation.Contexts | None = None) -> str:
+    """What the bot would say to a private message, commands and follow-ups included (without Telegram's flood
+    limit)."""
+    reply = conversation.reply_to(text, service, max_chars=settings.max_question_chars, commands=True,
+                                  contexts=contexts, conversation="terminal")
     return render_text(reply, service, max_chars=settings.max_question_chars)
 
 
 def cmd_chat(settings: Settings, corpus: Path | None = None) -> int:
     service = open_service(settings, corpus)
     print(messages.chat_banner(len(service.knowledge.documents), token_configured=settings.has_token))
+    contexts = conversation.Contexts(settings.context_seconds)
     while True:
         try:
             question = input("\nyou> ")
@@ -127,7 +158,7 @@ def cmd_chat(settings: Settings, corpus: Path | None = None) -> int:
             return EXIT_OK
         if not question.strip():
             return EXIT_OK
-        print("bot> " + chat_reply(question, service, settings))
+        print("bot> " + chat_reply(question, service, settings, contexts))
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -163,17 +194,24 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot import evaluation
 
     started = time.perf_counter()
-    results, notes = evaluation.run(args.datasets.split(","), args.threshold or settings.decline_threshold,
-                                    args.methods.split(","))
+    threshold = args.threshold or settings.decline_threshold
+    names = args.datasets.split(",")
+    dialogue_sets = {"dialogues-dev": evaluation.DIALOGUES_DEV, "dialogues-holdout": evaluation.DIALOGUES_HOLDOUT}
+    results, notes = evaluation.run([n for n in names if n not in dialogue_sets], threshold, args.methods.split(","))
+    dialogues = [score for name in names if name in dialogue_sets
+                 for score in (evaluation.score_dialogues(name, dialogue_sets[name], threshold),
+                               evaluation.score_dialogues(name, dialogue_sets[name], threshold, context=False))]
     print(evaluation.table(results))
+    if dialogues:
+        print("\n" + evaluation.dialogue_table(dialogues))
     if notes:
         print("\nNOT SCORED:")
         for note in notes:
             print(f"  - {note}")
         if any("datasets" in note for note in notes):
             print(f"  The SQuAD sets are read from {evaluation.DATASETS} (the shared folder beside the repository).")
-    evaluation.save(results, notes, args.out, {"threshold": args.threshold or settings.decline_threshold,
-                                                "seconds": round(time.perf_counter() - started, 1)})
+    evaluation.save(results, notes, args.out, {"threshold": threshold, "seconds": round(time.perf_counter() - started, 1),
+                                                "dialogues": [asdict(d) for d in dialogues]})
     print(f"saved {args.out}")
     return EXIT_OK
 
@@ -206,8 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="add or update documents from .txt/.md files or folders")
     ingest.add_argument("paths", nargs="+")
     evaluate = sub.add_parser("eval", help="answer-quality benchmark: ours beside scikit-learn and bm25s baselines")
-    evaluate.add_argument("--datasets", default="event,event-holdout,event-holdout2,event-holdout3,squad-b,squad2",
-                          help="comma-separated: event,event-holdout,event-holdout2,event-holdout3,squad-a,squad-b,squad2")
+    evaluate.add_argument("--datasets", default="event,event-holdout,event-holdout2,event-holdout3,squad-b,squad2,"
+                          "dialogues-dev,dialogues-holdout",
+                          help="comma-separated: event,event-holdout,event-holdout2,event-holdout3,squad-a,squad-b,"
+                               "squad2,dialogues-dev,dialogues-holdout")
     evaluate.add_argument("--methods", default="ours,sklearn,bm25s")
     evaluate.add_argument("--threshold", type=float, help="decline threshold (default: DECLINE_THRESHOLD)")
     evaluate.add_argument("--out", type=Path, default=Path("data/benchmarks/quality.json"),

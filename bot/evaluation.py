@@ -34,6 +34,9 @@ EVENT_HOLDOUT2 = ROOT / "benchmarks" / "data" / "event_holdout2.jsonl"
 # Written in readers' words before the answer-quality work of issue 12, scored once at its end.
 EVENT_HOLDOUT3 = ROOT / "benchmarks" / "data" / "event_holdout3.jsonl"
 DATASETS = ROOT.parent / "shared" / "datasets"
+DIALOGUES_DEV = ROOT / "benchmarks" / "data" / "dialogues_dev.jsonl"
+# Written before any conversation code and scored once, at the end of that work.
+DIALOGUES_HOLDOUT = ROOT / "benchmarks" / "data" / "dialogues_holdout.jsonl"
 K = 10
 
 
@@ -258,3 +261,82 @@ def table(results: Sequence[Scores]) -> str:
 def save(results: Sequence[Scores], notes: Sequence[str], path: Path, extra: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"results": [asdict(r) for r in results], "notes": list(notes), **extra}, indent=2) + "\n")
+
+
+# --- conversations ------------------------------------------------------------------------------------------
+
+@dataclass
+class DialogueScores:
+    dataset: str
+    method: str
+    follow_ups: int
+    follow_up_p_at_1: float
+    changes: int
+    change_p_at_1: float
+    unanswerable: int
+    unanswerable_declined: float
+    ms_per_turn: float = 0.0
+
+
+class _BareAnswerer:
+    """An `Answerer` with the face answering in context needs."""
+
+    def __init__(self, answerer: Answerer) -> None:
+        self.answerer = answerer
+        self.knowledge = answerer.knowledge
+
+    def answer(self, question: str, top_k: int | None = None) -> Any:
+        return self.answerer.answer(question, top_k)
+
+
+def load_dialogues(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def score_dialogues(dataset: str, path: Path, threshold: float, *, context: bool = True) -> DialogueScores:
+    """Second and third turns: P@1 of follow-ups (the quote first shown is right, and it is shown), P@1 of
+    questions that change the subject, and the share of unanswerable follow-ups declined."""
+    from bot.conversation import Contexts, answer_in_context, topic_of
+
+    pool, _ = load_event()
+    answerer = _BareAnswerer(Answerer(KnowledgeBase.build(pool.rows, pool.documents, synonyms=pool.synonyms),
+                                      threshold=threshold, top_k=K))
+    text_of = {r.chunk_id: r.text for r in pool.rows}
+    hits: dict[str, list[bool]] = {"follow-up": [], "change": [], "unanswerable": []}
+    turns = 0
+    started = time.perf_counter()
+    for dialogue in load_dialogues(path):
+        contexts = Contexts()
+        for number, turn in enumerate(dialogue["turns"]):
+            topic = contexts.get("chat") if context else None
+            answer, understood = answer_in_context(answerer, turn["q"], topic)
+            new_topic = topic_of(understood.question, answer, answerer.knowledge.names)
+            if new_topic is not None:
+                contexts.set("chat", new_topic)
+            turns += 1
+            if number == 0:
+                continue
+            if dialogue["kind"] == "unanswerable":
+                hits["unanswerable"].append(not answer.answered)
+            else:
+                right = bool(answer.answered and answer.passages
+                             and correct(text_of[answer.passages[0].chunk_id], turn["a"]))
+                hits[dialogue["kind"]].append(right)
+    elapsed = time.perf_counter() - started
+
+    def share(values: list[bool]) -> float:
+        return sum(values) / len(values) if values else 0.0
+
+    return DialogueScores(dataset, "ours" if context else "ours, no context", len(hits["follow-up"]),
+                          share(hits["follow-up"]), len(hits["change"]), share(hits["change"]),
+                          len(hits["unanswerable"]), share(hits["unanswerable"]), 1000 * elapsed / max(turns, 1))
+
+
+def dialogue_table(results: Sequence[DialogueScores]) -> str:
+    lines = ["| dialogues | method | follow-ups | follow-up P@1 | subject changes | change P@1 | unanswerable "
+             "follow-ups | declined | ms/turn |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r.dataset} | {r.method} | {r.follow_ups} | {r.follow_up_p_at_1:.3f} | {r.changes} | "
+                     f"{r.change_p_at_1:.3f} | {r.unanswerable} | {r.unanswerable_declined:.3f} | "
+                     f"{r.ms_per_turn:.2f} |")
+    return "\n".join(lines)

@@ -128,7 +128,10 @@ def render(reply: Reply, *, documents: Sequence[DocumentRef], max_chars: int, fi
            admin_help: str | None = None) -> list[str]:
     """A reply as messages (Telegram HTML; the terminal shows them through `html_to_text`)."""
     if reply.kind == "answer" and reply.answer is not None:
-        return answer_messages(reply.answer, sources=len(documents))
+        parts = answer_messages(reply.answer, sources=len(documents))
+        if reply.about and reply.answer.answered:
+            parts[0] = f"<i>About {esc(shorten(reply.about, QUESTION_SHOWN))}:</i>\n{parts[0]}"
+        return pack(parts)
     if reply.kind == "sources":
         return sources_list(documents)
     if reply.kind == "help":
@@ -548,7 +551,8 @@ def threshold_usage() -> str:
 
 
 def forgotten(questions: int, votes: int) -> str:
-    return f"Done: I deleted {questions} of your questions and {votes} of your votes."
+    return (f"Done: I deleted {questions} of your questions and {votes} of your votes, and forgot what we were "
+            "talking about.")
 
 
 def temporarily_unavailable() -> str:

@@ -102,7 +102,12 @@ class QAService:
         """Answer and log the question; a logging failure is logged and never blocks the answer."""
         started = time.perf_counter()
         answer = self.answer(question)
-        latency_ms = (time.perf_counter() - started) * 1000
+        return self.record(answer, chat_type=chat_type, chat_id=chat_id, user_id=user_id,
+                           latency_ms=(time.perf_counter() - started) * 1000)
+
+    def record(self, answer: Answer, *, chat_type: str, chat_id: int | None, user_id: int | None,
+               latency_ms: float) -> LoggedAnswer:
+        """Log an answered (or declined) question as the user asked it."""
         best = answer.passages[0] if answer.passages else None
         try:
             question_id: int | None = self.questions.record(

@@ -132,3 +132,20 @@ def test_a_malformed_database_url_is_one_line_without_its_password(url: str, sec
     assert result.returncode == 1
     assert result.stderr.startswith("Database error") and result.stderr.strip().count("\n") == 0
     assert secret not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_batch_json_lines_share_context_per_chat(db_env: dict[str, str]) -> None:
+    lines = [json.dumps({"chat": "a", "question": "Who is Kursan Asanov?"}),
+             json.dumps({"chat": "b", "question": "Who was Roza Otunbayeva?"}),
+             json.dumps({"chat": "a", "question": "What did he say?"}),
+             json.dumps({"chat": "b", "question": "What revolution did she lead?"}),
+             "What did he say?",  # a plain line stays on its own
+             json.dumps({"chat": "a", "question": "How old is he?"})]
+    result = run("ask", "--json", stdin="\n".join(lines) + "\n", env=db_env)
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 6 and [o.get("chat") for o in out] == ["a", "b", "a", "b", None, "a"]
+    assert out[2]["about"] == "Kursan Asanov" and "decision to pull out" in out[2]["passages"][0]["quote"]
+    assert out[2]["question"] == "What did he say?" and out[2]["understood_as"] == "What did Kursan Asanov say?"
+    assert out[3]["about"] == "Roza Otunbayeva" and "Tulip" in out[3]["passages"][0]["quote"]
+    assert "about" not in out[4] and set(out[4]) == {"question", "answered", "passages"}
+    assert out[5]["answered"] is False  # the sources do not give Asanov's age

@@ -59,7 +59,7 @@ async def test_an_unexpected_error_is_logged_and_the_user_told(
     def explode(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr(QAService, "ask", explode)
+    monkeypatch.setattr(QAService, "answer", explode)
     with caplog.at_level(logging.ERROR):
         [reply] = await say(application, api, "how many hostages?", 4)
     assert "something went wrong" in reply

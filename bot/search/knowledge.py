@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import re
+
 import numpy as np
 
 from bot.records import ChunkRow, DocumentRef
@@ -211,6 +213,17 @@ class KnowledgeBase:
     def _span(self, first: int, last: int) -> str:
         return " ".join(self.table.text(i) for i in range(first, last + 1))
 
+    @property
+    def names(self) -> frozenset[str]:
+        """Words the corpus writes capitalised inside a sentence (names: "asanov", "gknb", "koi"), lower-cased;
+        found once, on first use, with one pass over the text blob."""
+        found = getattr(self, "_names", None)
+        if found is None:
+            capitalised = _CAPITALISED.findall(self.table.blob)
+            found = frozenset(w.decode("utf-8", "replace").lower() for w in capitalised) - STOP_WORDS
+            self._names = found
+        return found
+
     def neighbours(self, chunk_id: int, before: int = 2, after: int = 2) -> list[ChunkRow]:
         """The chunk with up to `before`/`after` sentences of the same document around it."""
         index = self.table.index_of(chunk_id)
@@ -219,6 +232,9 @@ class KnowledgeBase:
         document = self.table.documents[index]
         lo, hi = max(index - before, 0), min(index + after + 1, len(self.table))
         return [self.table.row(i) for i in range(lo, hi) if self.table.documents[i] == document]
+
+
+_CAPITALISED = re.compile(rb"(?<=[a-z0-9,;:)] )[A-Z][A-Za-z]+")
 
 
 def _quotation_marks(text: str) -> tuple[int, int]:

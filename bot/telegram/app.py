@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.conversation import Contexts
 from bot.telegram.flood import FloodGuard
 from bot.service import QAService
 from bot.storage import Database
@@ -116,6 +117,7 @@ def build_application(
         service=service,
         settings=settings,
         flood=FloodGuard(settings.flood_limit, settings.flood_window_seconds),
+        contexts=Contexts(settings.context_seconds),
     )
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     # A command in an edited message is not a new command, and channel posts are nobody's: neither is acted on.

@@ -76,6 +76,7 @@ async def forget_me(update: Update, context: BotContext) -> None:
     if sender is None or message is None:
         return
     questions, votes = await asyncio.to_thread(context.services.service.reports.forget, sender)
+    context.services.contexts.forget(lambda conversation: conversation[1] == sender)  # type: ignore[index]
     await send(message, messages.forgotten(questions, votes))
 
 
@@ -94,7 +95,8 @@ async def answer_question(message: Message, context: BotContext, text: str, *, s
         return
     asker = Asker(message.chat.type, message.chat_id, sender)
     reply = await asyncio.to_thread(conversation.reply_to, text, services.service,
-                                    max_chars=services.settings.max_question_chars, asker=asker)
+                                    max_chars=services.settings.max_question_chars, asker=asker,
+                                    contexts=services.contexts, conversation=(message.chat_id, sender))
     answer = reply.answer
     markup = (callbacks.answer_keyboard(reply.question_id, answer.passages[0].chunk_id)
               if answer is not None and answer.answered else None)
