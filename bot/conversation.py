@@ -25,7 +25,7 @@ from typing import Literal, Protocol
 from bot import smalltalk
 from bot.answering import Answer, EmptyQuestion, Passage
 from bot.search import KnowledgeBase
-from bot.search.cues import FRAME_WORDS, SPEECH_VERBS
+from bot.search.cues import FRAME_STEMS, SPEECH_VERBS
 from bot.search.textproc import STOP_WORDS, expand_informal, stem, words
 from bot.service import QAService
 
@@ -119,10 +119,7 @@ class Contexts:
 
 def _content(tokens: Sequence[str]) -> list[str]:
     return [t for t in tokens if t not in STOP_WORDS and t not in _WH and t not in PERSON_PRONOUNS
-            and t not in THING_PRONOUNS and stem(t) not in _FRAME_STEMS and t not in SPEECH_VERBS]
-
-
-_FRAME_STEMS = frozenset(stem(w) for w in FRAME_WORDS)
+            and t not in THING_PRONOUNS and stem(t) not in FRAME_STEMS and t not in SPEECH_VERBS]
 
 
 def _name_phrases(text: str, names: frozenset[str]) -> list[str]:

@@ -10,6 +10,8 @@ import enum
 import re
 from typing import Literal
 
+from bot.search.textproc import stem
+
 AnswerType = Literal["number", "date", "person", "place", "reason", "polarity", "speech"]
 
 
@@ -69,6 +71,7 @@ FRAME_WORDS = frozenset(
     # "how long was he president" asks for a span of time, not for "long" (but "how tall" is about height)
     "long often".split()
 )
+FRAME_STEMS = frozenset(stem(w) for w in FRAME_WORDS)  # the same, in any form ("numbers", "happening")
 
 
 # In order of precedence: "How many people did they detain, and why?" asks for a number first.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from bot.search.cues import FRAME_WORDS, SPEECH_VERBS, question_type
+from bot.search.cues import FRAME_STEMS, FRAME_WORDS, SPEECH_VERBS, question_type
 from bot.search.fuzzy import FuzzyVocabulary
 from bot.search.retrieval import Concept, Query, TfidfRetriever
 from bot.search.synonyms import SynonymTable
@@ -106,12 +106,10 @@ class QueryBuilder:
         return Concept((term,), float(self.retriever.idf_[term[0]])), None
 
 
-_FRAME_STEMS = frozenset(stem(w) for w in FRAME_WORDS)
-
 
 def _is_frame_word(token: str) -> bool:
     """A word that only shapes the question, in any form ("numbers") or misspelt ("happend")."""
-    if stem(token) in _FRAME_STEMS:
+    if stem(token) in FRAME_STEMS:
         return True
     close = difflib.get_close_matches(token, FRAME_WORDS, n=1, cutoff=0.85)
     return bool(close) and close[0][0] == token[0]
