@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".txt", ".md")
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 RESERVED_NAMES = frozenset({"readme.md", "readme.txt", "synonyms.txt"})  # files in corpus/ that are not documents
 HEADER_KEYS = ("title", "publisher", "date", "url")
 _DATE_TOKEN = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*")
@@ -266,6 +266,15 @@ def parse_upload(data: bytes, *, filename: str, caption: str | None = None) -> D
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise DocumentError(f"only {', '.join(UPLOAD_SUFFIXES)} files can be added")
+    if suffix in (".pdf", ".docx"):
+        from bot import formats
+
+        try:
+            extracted = formats.pdf_text(data) if suffix == ".pdf" else formats.docx_text(data)
+        except formats.FormatError as error:
+            raise DocumentError(str(error)) from error
+        record = DocumentRecord(title=extracted.title or title_from_name(name), text=extracted.text)
+        return _with_fields(record, _caption_fields(caption))
     if b"\x00" in data:
         raise DocumentError("it is a binary file, not text")
     text = decode(data)
@@ -273,7 +282,12 @@ def parse_upload(data: bytes, *, filename: str, caption: str | None = None) -> D
         record = html_to_record(text.encode("utf-8"), name=name)
     else:
         record = replace(parse_text(text, name=name), source=None)
+    return _with_fields(record, _caption_fields(caption))
+
+
+def _caption_fields(caption: str | None) -> dict[str, str]:
+    """Metadata from an upload's caption (`title: … | publisher: …`, after an optional /add)."""
     caption = (caption or "").strip()
     if caption.lower().startswith("/add"):
         caption = caption.split(maxsplit=1)[1] if len(caption.split(maxsplit=1)) > 1 else ""
-    return _with_fields(record, parse_inline_header(caption) if caption else {})
+    return parse_inline_header(caption) if caption else {}

@@ -371,7 +371,7 @@ def admin_help(commands: Sequence[tuple[str, str, str]]) -> str:
     """The admin part of /help, from the admin command table: (command, arguments, what it does)."""
     rows = ["<b>Admin commands</b> (in a private chat with me)"]
     rows += [f"/{name}{' ' + esc(args) if args else ''} — {esc(description)}" for name, args, description in commands]
-    rows.append("Send a .txt, .md or .html file (caption: <code>title: … | publisher: … | date: 2019-08-08 | url: …</code>) "
+    rows.append("Send a .txt, .md, .html, .pdf or .docx file (caption: <code>title: … | publisher: … | date: 2019-08-08 | url: …</code>) "
                 "to add it, or <code>/add</code> followed by pasted text whose first line may carry the same.")
     return "\n".join(rows)
 
@@ -418,7 +418,7 @@ def admin_refused(reason: str) -> str:
 
 def add_prompt(max_bytes: int) -> str:
     return (
-        f"Send me the document: a .txt, .md or .html file up to {max_bytes // (1024 * 1024) or 1} MB, or paste its "
+        f"Send me the document: a .txt, .md, .html, .pdf or .docx file up to {max_bytes // (1024 * 1024) or 1} MB, or paste its "
         "text. A first line like <code>title: … | publisher: … | date: 2019-08-08</code> sets its details. "
         "/cancel to stop."
     )

@@ -139,7 +139,8 @@ def test_remove_asks_to_confirm_then_restore(bot: Harness) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "kw", "expected"),
     [
-        ("report.pdf", b"%PDF-1.4 binary", {}, "only .txt"),
+        ("report.pdf", b"%PDF-1.4 binary", {}, "not a readable PDF"),
+        ("report.odt", b"PK\x03\x04 binary", {}, "only .txt"),
         ("big.txt", b"x" * (LIMIT + 1), {}, "the limit is"),
         ("claims-small.txt", b"small", {"declared_size": 50 * 1024 * 1024}, "the limit is"),
         ("latin1.txt", "Caf\xe9 in Bishkek.".encode("latin-1"), {}, "not UTF-8"),
@@ -232,3 +233,11 @@ def test_commands_without_a_number_explain_themselves(bot: Harness) -> None:
     assert "document's number" in bot.say("/restore", ADMIN).params["text"]
     assert "numeric Telegram user id" in bot.say("/admin_add someone", ADMIN).params["text"]
     assert "numeric Telegram user id" in bot.say("/admin_remove 1 2", ADMIN).params["text"]
+
+
+def test_admin_uploads_a_pdf(bot: Harness) -> None:
+    from .test_formats import make_pdf
+
+    added = bot.upload("statement.pdf", make_pdf(["The herders of Kochkor moved 900 sheep to the Song-Kul pastures."]))
+    assert "Added document" in added.params["text"] and "Statement" in added.params["text"]
+    assert "900 sheep" in bot.say("How many sheep did the herders of Kochkor move?", USER).params["text"]
