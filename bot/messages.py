@@ -51,6 +51,11 @@ def format_date(date: dt.date | None) -> str:
     return f"{date.day} {date.strftime('%B %Y')}" if date else ""
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """ "1 sentence", "3 sentences": every count agrees in number."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
 def shorten(text: str, limit: int) -> str:
     """`text` whole, or its first `limit` characters at a word boundary with an ellipsis."""
     text = " ".join(text.split())
@@ -429,7 +434,7 @@ def add_cancelled() -> str:
 
 
 def document_added(doc_id: int, title: str, sentences: int, suggestion: str | None) -> str:
-    text = f"Added document <b>#{doc_id}</b> “{esc(shorten(title, TITLE_SHOWN))}” with {sentences} sentences. It is answerable now."
+    text = f"Added document <b>#{doc_id}</b> “{esc(shorten(title, TITLE_SHOWN))}” with {count(sentences, 'sentence')}. It is answerable now."
     if suggestion:
         text += f"\nTry asking: <i>{esc(suggestion)}</i>"
     return text
@@ -459,7 +464,7 @@ def documents_table(documents: Sequence[tuple[DocumentRef, int, bool]]) -> list[
         details = _details(doc)
         state = "" if active else " — <i>removed</i>"
         rows.append(f"<b>#{doc.id}</b> {esc(shorten(doc.title, TITLE_SHOWN))}" + (f" ({details})" if details else "")
-                    + f", {sentences} sentences{state}")
+                    + f", {count(sentences, 'sentence')}{state}")
     return lines(rows)
 
 
@@ -496,7 +501,7 @@ def reindexing() -> str:
 
 
 def reindexed(sentences: int, documents: int, seconds: float) -> str:
-    return f"Index rebuilt: {sentences} sentences from {documents} documents in {seconds:.1f} s."
+    return f"Index rebuilt: {count(sentences, 'sentence')} from {count(documents, 'document')} in {seconds:.1f} s."
 
 
 def _share(value: float | None) -> str:
@@ -533,7 +538,7 @@ def unanswered_list(items: Sequence[Unanswered]) -> list[str]:
 
 
 def export_caption(rows: int) -> str:
-    return f"The question log: {rows} questions with their votes."
+    return f"The question log: {count(rows, 'question')} with their votes."
 
 
 def threshold_text(value: float) -> str:
@@ -551,7 +556,7 @@ def threshold_usage() -> str:
 
 
 def forgotten(questions: int, votes: int) -> str:
-    return (f"Done: I deleted {questions} of your questions and {votes} of your votes, and forgot what we were "
+    return (f"Done: I deleted {count(questions, 'question')} and {count(votes, 'vote')} of yours, and forgot what we were "
             "talking about.")
 
 

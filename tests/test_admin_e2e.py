@@ -225,7 +225,7 @@ def test_reindex_replies_when_done(bot: Harness) -> None:
     bot.api.send_text("/reindex", user_id=ADMIN)
     done = bot.api.wait_for(lambda c: c.method == "sendMessage" and "Index rebuilt" in c.params.get("text", ""),
                             start=mark, timeout=30)
-    assert "sentences from" in done.params["text"]
+    assert "sentences from" in done.params["text"] and "documents in" in done.params["text"]
 
 
 def test_commands_without_a_number_explain_themselves(bot: Harness) -> None:

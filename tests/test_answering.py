@@ -129,3 +129,13 @@ def test_a_quote_is_shown_with_the_rest_of_its_quotation() -> None:
     assert best.quote == rows[1].text + " " + rows[2].text  # the opening half comes with it
     assert answerer.knowledge.readable(4) == rows[3].text  # already whole
     assert answerer.knowledge.readable(1) == rows[0].text
+
+
+def test_every_count_agrees_in_number() -> None:
+    from bot import messages
+
+    assert messages.count(1, "sentence") == "1 sentence" and messages.count(2, "sentence") == "2 sentences"
+    assert messages.count(1_500, "question") == "1,500 questions"
+    assert "with 1 sentence." in messages.document_added(7, "Note", 1, None)
+    assert messages.forgotten(1, 0).startswith("Done: I deleted 1 question and 0 votes")
+    assert "1 sentence from 1 document" in messages.reindexed(1, 1, 0.1)

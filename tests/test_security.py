@@ -264,7 +264,7 @@ async def test_anonymous_senders_are_kept_apart_by_chat(bot: tuple[Application, 
     mark = api.mark()
     api.send_text("/forgetme", user_id=1, chat_id=GROUP_A, chat_type="supergroup", sender_chat=group_a)
     await deliver(application, api)
-    assert "deleted 4 of your questions" in api.sent_to(GROUP_A, start=mark)[0].params["text"]
+    assert "deleted 4 questions" in api.sent_to(GROUP_A, start=mark)[0].params["text"]
     with service.database.session() as session:
         from sqlalchemy import select
 
