@@ -19,16 +19,18 @@ from bot.search import KnowledgeBase, SynonymTable
 from bot.search import index_files
 from bot.storage import DocumentStore
 from bot.storage.documents import AddOutcome, AddResult
+from bot.storage.synonyms import SynonymStore
 
 log = logging.getLogger(__name__)
 MAX_SEGMENTS = 8  # beyond this many index segments, a full rebuild folds them together in the background
 
 
 class LiveIndex:
-    def __init__(self, store: DocumentStore, *, index_dir: Path | None = None) -> None:
+    def __init__(self, store: DocumentStore, synonyms: SynonymStore, *, index_dir: Path | None = None) -> None:
         self.store = store
+        self.synonym_lines = synonyms
+        self.synonyms_version = ""
         self.index_dir = index_dir
-        self.synonyms_dir: Path | None = None
         self.version: ContentVersion | None = None
         self.loaded_from_disk = False
         self._knowledge = KnowledgeBase.build([], {})
@@ -42,7 +44,19 @@ class LiveIndex:
         return self._knowledge
 
     def _synonyms(self) -> SynonymTable:
-        return SynonymTable.load(self.synonyms_dir)
+        """The synonym table as the database holds it now (read whenever a knowledge base is made)."""
+        self.synonyms_version = self.synonym_lines.version()
+        return SynonymTable.parse(line for _, line in self.synonym_lines.lines())
+
+    def apply_synonyms(self) -> None:
+        """Answer with the synonym table as the database holds it now: the same index, other query expansions
+        (no re-indexing, milliseconds)."""
+        with self._write_lock:
+            current = self.knowledge
+            knowledge = KnowledgeBase.from_parts(current.table, current.retriever, current.all_documents,
+                                                 synonyms=self._synonyms(), inactive=current.inactive,
+                                                 surface=current.surface)
+            self._swap(knowledge, self.version)
 
     def load_or_rebuild(self) -> KnowledgeBase:
         """The saved index when it matches the database's content version, a fresh one otherwise."""
@@ -109,9 +123,13 @@ class LiveIndex:
         as a segment, removals and restores applied, anything else rebuilt. True when something changed."""
         version = self.store.content_version()
         documents, inactive = self.store.all_documents()
+        synonyms_version = self.synonym_lines.version()
         with self._write_lock:
             current = self.knowledge
             changed = False
+            if synonyms_version != self.synonyms_version:
+                self.apply_synonyms()
+                current, changed = self.knowledge, True
             if version != self.version:
                 new = sorted(d for d in documents if d not in current.all_documents)
                 gone = [d for d in current.all_documents if d not in documents]

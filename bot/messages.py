@@ -246,9 +246,12 @@ def pack(blocks: Sequence[str], limit: int = MESSAGE_LIMIT, *, separator: str = 
     return messages_out
 
 
-def lines(lines_: Sequence[str]) -> list[str]:
+def lines(rows: Sequence[str]) -> list[str]:
     """A list reply (one self-contained HTML line each) as messages within the limit."""
-    return pack(lines_, separator="\n")
+    return pack(rows, separator="\n")
+
+
+lines_ = lines  # for renderers whose own parameter is called `lines`
 
 
 # --- Telegram conversation -------------------------------------------------------------------------------
@@ -539,6 +542,39 @@ def unanswered_list(items: Sequence[Unanswered]) -> list[str]:
 
 def export_caption(rows: int) -> str:
     return f"The question log: {count(rows, 'question')} with their votes."
+
+
+def synonyms_list(lines: Sequence[tuple[int, str]]) -> list[str]:
+    if not lines:
+        return ["The synonym table is empty. Add a line with <code>/synonym_add raid = storm = assault</code>."]
+    rows = ["<b>Synonyms</b> (words and phrases that mean the same in questions)"]
+    rows += [f"<b>{number}</b>. {esc(line)}" for number, line in lines]
+    rows.append("<code>/synonym_add A = B</code> adds a line, <code>/synonym_remove N</code> removes one.")
+    return lines_(rows)
+
+
+def synonym_usage() -> str:
+    return "Please write the words that mean the same, e.g. <code>/synonym_add death toll = killed = died</code>."
+
+
+def synonym_refused(reason: str) -> str:
+    return f"I can't add that line: {esc(reason)}. Nothing was changed."
+
+
+def synonym_added(number: int, line: str) -> str:
+    return f"Added line <b>{number}</b>: {esc(line)}. Questions use it from now on."
+
+
+def synonym_removed(number: int, line: str) -> str:
+    return f"Removed line <b>{number}</b>: {esc(line)}."
+
+
+def no_such_synonym(number: int) -> str:
+    return f"There is no line {number}. /synonyms lists them."
+
+
+def synonym_number_usage() -> str:
+    return "Please give the line's number, e.g. <code>/synonym_remove 3</code> (see /synonyms)."
 
 
 def threshold_text(value: float) -> str:

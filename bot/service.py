@@ -20,12 +20,13 @@ from bot.corpus import DocumentRecord
 from bot.ingest import SyncReport, sync_folder
 from bot.live_index import LiveIndex
 from bot.records import ChunkRow, DocumentRef
-from bot.search import KnowledgeBase
+from bot.search import KnowledgeBase, SynonymTable
 from bot.search.textproc import STOP_WORDS, stem, words
 from bot.storage import Database, DocumentStore
 from bot.storage.admin import AdminRegistry, SettingsStore
 from bot.storage.documents import AddResult
 from bot.storage.questions import QuestionLog, QuestionReports, VoteResult
+from bot.storage.synonyms import SynonymStore
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ class QAService:
         self.reports = QuestionReports(database)
         self.admins = AdminRegistry(database, admin_ids)
         self.saved_settings = SettingsStore(database)
-        self.index = LiveIndex(self.store, index_dir=index_dir)
+        self.synonyms = SynonymStore(database)
+        self.index = LiveIndex(self.store, self.synonyms, index_dir=index_dir)
         self.threshold = threshold
         self.top_k = top_k
 
@@ -80,7 +82,8 @@ class QAService:
         saved = self.saved_settings.get(THRESHOLD_KEY)
         if saved is not None:
             self.threshold = float(saved)
-        self.index.synonyms_dir = corpus_dir
+        if SynonymTable.file_lines(corpus_dir):  # the file seeds the table once; admins edit it by command after
+            self.synonyms.seed(SynonymTable.file_lines(corpus_dir))
         report = sync_folder(self.store, corpus_dir, progress=progress) if corpus_dir is not None else None
         self.index.load_or_rebuild()
         return report
@@ -169,6 +172,20 @@ class QAService:
 
     def flush(self) -> None:
         self.index.flush()
+
+    def add_synonym(self, text: str, *, added_by: str) -> tuple[int, str]:
+        """Add a line to the synonym table (ValueError saying what is wrong with it); it applies at once."""
+        line = SynonymTable.parse_line(text)
+        number = self.synonyms.add(line, added_by=added_by)
+        self.index.apply_synonyms()
+        return number, line
+
+    def remove_synonym(self, number: int) -> str | None:
+        """Remove a line of the synonym table; the line removed, or None when there is no such number."""
+        line = self.synonyms.remove(number)
+        if line is not None:
+            self.index.apply_synonyms()
+        return line
 
     def set_threshold(self, value: float) -> None:
         """Store and apply a new decline threshold. Answers read it once each, beside the knowledge base, so

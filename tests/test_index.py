@@ -62,7 +62,7 @@ def test_removal_and_restore_need_no_reindexing(database_url: str, tmp_path: Pat
     assert service.answer(QUESTION).passages[0].document.id == doc_id
 
 
-@pytest.mark.parametrize("change", ["synonyms", "corpus", "damage", "other database"])
+@pytest.mark.parametrize("change", ["corpus", "damage", "other database"])
 def test_a_stale_or_damaged_index_is_rebuilt(change: str, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -70,9 +70,7 @@ def test_a_stale_or_damaged_index_is_rebuilt(change: str, tmp_path: Path) -> Non
         (corpus / path.name).write_bytes(path.read_bytes())
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     service_on(url, tmp_path / "index", corpus)
-    if change == "synonyms":
-        (corpus / "synonyms.txt").write_text("mansion = palace\n")
-    elif change == "corpus":
+    if change == "corpus":
         (corpus / "extra.txt").write_text("A brand new report about the border.")
     elif change == "damage":
         (tmp_path / "index" / "segment-0.npz").write_bytes(b"not numpy")
@@ -81,3 +79,28 @@ def test_a_stale_or_damaged_index_is_rebuilt(change: str, tmp_path: Path) -> Non
     again = service_on(url, tmp_path / "index", corpus)
     assert not again.index.loaded_from_disk
     assert "36 people" in again.answer(QUESTION).passages[0].quote
+
+
+def test_a_synonym_added_by_command_applies_at_once_and_keeps_the_saved_index(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    service = service_on(url, tmp_path / "index")
+    question = "What is the death toll?"
+    assert not service.answer(question).answered
+    number, line = service.add_synonym("death toll =  killed = died", added_by="test")
+    assert line == "death toll = killed = died"
+    assert service.answer(question).answered  # at once, no re-indexing
+    restarted = service_on(url, tmp_path / "index")
+    assert restarted.index.loaded_from_disk and restarted.answer(question).answered  # kept in the database
+    assert restarted.remove_synonym(number) == line and not restarted.answer(question).answered
+    assert restarted.remove_synonym(number) is None
+    with pytest.raises(ValueError, match="at least two"):
+        restarted.add_synonym("toll", added_by="test")
+
+
+def test_another_instance_follows_the_synonym_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    first, second = service_on(url, tmp_path / "a"), service_on(url, tmp_path / "b")
+    first.add_synonym("death toll = killed = died", added_by="test")
+    assert not second.answer("What is the death toll?").answered
+    assert second.refresh() is True and second.answer("What is the death toll?").answered
+    assert second.refresh() is False

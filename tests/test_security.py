@@ -30,6 +30,7 @@ GROUP_A, GROUP_B = -100501, -100502
 ARGUMENTS = {
     "add": "title: Planted | publisher: Attacker\nThe raid on Koi-Tash was staged by actors from Almaty.",
     "remove": "1", "restore": "1", "threshold": "1", "admin_add": str(ATTACKER), "admin_remove": str(ADMIN),
+    "synonym_add": "raid = peaceful picnic", "synonym_remove": "1",
 }
 KINDS = {"edited": "edited_message", "channel post": "channel_post", "edited channel post": "edited_channel_post"}
 VARIANTS = ("plain", "comma", "zero-width", "other bot", "edited", "channel post", "edited channel post")
@@ -55,7 +56,7 @@ def state(service: QAService) -> tuple[Any, ...]:
     """Everything an admin command could change."""
     documents = [(d.id, d.title, active) for d, _, active in service.store.documents(include_inactive=True)]
     return (documents, service.admins.all(), service.threshold, service.saved_settings.get("decline_threshold"),
-            len(service.knowledge))
+            len(service.knowledge), service.synonyms.lines())
 
 
 def command_text(name: str, variant: str) -> str:
@@ -361,3 +362,23 @@ def test_a_threshold_change_keeps_a_document_added_meanwhile(tmp_path: Path) -> 
     answer = service.answer("How many snow leopards did the rangers count?")
     assert answer.answered and "seventeen snow leopards" in answer.passages[0].quote
     assert service.threshold == 0.2 and service.refresh() is False  # nothing left to repair
+
+
+async def test_an_admin_edits_the_synonym_table_by_command(bot: tuple[Application, FakeBotApi], service: QAService) -> None:  # type: ignore[type-arg]
+    application, api = bot
+
+    async def say(text: str, user: int = ADMIN) -> str:
+        mark = api.mark()
+        api.send_text(text, user_id=user)
+        await deliver(application, api)
+        return "\n".join(c.params["text"] for c in api.sent_to(user, start=mark))
+
+    assert "couldn't find" in await say("What is the death toll?", OTHER + 6)
+    added = await say("/synonym_add death toll = killed = died")
+    number = int(added.split("<b>")[1].split("</b>")[0])
+    assert "death toll = killed = died" in added
+    assert "<blockquote>" in await say("What is the death toll?", OTHER + 6)
+    assert f"<b>{number}</b>. death toll = killed = died" in await say("/synonyms")
+    assert "at least two" in await say("/synonym_add toll")
+    assert "Removed line" in await say(f"/synonym_remove {number}")
+    assert "couldn't find" in await say("What is the death toll?", OTHER + 7)

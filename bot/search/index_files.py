@@ -8,7 +8,6 @@ rebuilds. A new folder is written beside the old one and renamed into place.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -27,10 +26,6 @@ FORMAT = 5  # 4: the retriever saves and loads itself (retriever.json); 5: the s
 log = logging.getLogger(__name__)
 
 
-def synonyms_digest(synonyms: SynonymTable) -> str:
-    return hashlib.sha256(json.dumps(synonyms.groups).encode()).hexdigest()
-
-
 def save(knowledge: KnowledgeBase, folder: Path, *, version: str) -> None:
     """Write the index for corpus content `version`; the previous folder stays valid until the rename."""
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +38,7 @@ def save(knowledge: KnowledgeBase, folder: Path, *, version: str) -> None:
     (fresh / "texts.bin").write_bytes(table.blob)
     (fresh / "surface.json").write_text(json.dumps(sorted(knowledge.surface)))
     knowledge.retriever.save(fresh)
-    manifest = {"format": FORMAT, "version": version, "synonyms": synonyms_digest(knowledge.synonyms)}
+    manifest = {"format": FORMAT, "version": version}
     (fresh / "manifest.json").write_text(json.dumps(manifest))
     old = folder.with_name(folder.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
@@ -67,9 +62,7 @@ def load(
     except (OSError, ValueError):
         return None
     if manifest.get("format") != FORMAT or manifest.get("version") != version:
-        return None
-    if manifest.get("synonyms") != synonyms_digest(synonyms):
-        return None
+        return None  # (the synonym table only shapes queries: the saved index holds for any table)
     try:
         with np.load(folder / "table.npz") as arrays:
             table = ChunkTable(arrays["ids"], arrays["documents"], arrays["positions"],

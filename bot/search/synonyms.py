@@ -43,6 +43,30 @@ class SynonymTable:
                 groups.append(items)
         return cls(groups)
 
+    @staticmethod
+    def parse_line(text: str) -> str:
+        """One line as an admin typed it ("death toll = killed = died"), tidied; ValueError saying what is wrong."""
+        items = [" ".join(part.split()) for part in text.split("=")]
+        items = [item for item in items if item]
+        if len(items) < 2:
+            raise ValueError("a line needs at least two words or phrases separated by =")
+        if any(len(item) > 60 or not any(ch.isalnum() for ch in item) for item in items):
+            raise ValueError("each word or phrase must hold letters and be at most 60 characters")
+        if len({item.casefold() for item in items}) < len(items):
+            raise ValueError("the line names the same word twice")
+        line = " = ".join(items)
+        if len(line) > 500:
+            raise ValueError("a line is at most 500 characters")
+        return line
+
+    @staticmethod
+    def file_lines(folder: Path | None) -> list[str]:
+        """The meaningful lines of the seed file (comments and blank lines left out)."""
+        path = folder / FILE_NAME if folder is not None else None
+        if path is None or not path.is_file():
+            return []
+        return [" = ".join(group) for group in SynonymTable.parse(path.read_text(encoding="utf-8").splitlines()).groups]
+
     @classmethod
     def load(cls, folder: Path | None) -> SynonymTable:
         path = folder / FILE_NAME if folder is not None else None

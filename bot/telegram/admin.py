@@ -351,6 +351,41 @@ async def threshold(update: Update, context: BotContext) -> None:
     await send(message, messages.threshold_set(value))
 
 
+async def list_synonyms(update: Update, context: BotContext) -> None:
+    """List the synonym table's lines with their numbers."""
+    lines = await asyncio.to_thread(context.services.service.synonyms.lines)
+    await send(update.effective_message, messages.synonyms_list(lines), quote=False)  # type: ignore[arg-type]
+
+
+async def add_synonym(update: Update, context: BotContext) -> None:
+    """Add a line to the synonym table; it applies at once, here and in every instance."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    _, _, text = message.text.partition(" ")
+    if not text.strip():
+        await send(message, messages.synonym_usage())
+        return
+    by = f"telegram:{update.effective_user.id if update.effective_user else '?'}"
+    try:
+        number, line = await asyncio.to_thread(context.services.service.add_synonym, text, added_by=by)
+    except ValueError as error:
+        await send(message, messages.synonym_refused(str(error)))
+        return
+    log.info("%s added synonym line %s: %s", by, number, line)
+    await send(message, messages.synonym_added(number, line))
+
+
+async def remove_synonym(update: Update, context: BotContext) -> None:
+    """Remove a line of the synonym table by its number."""
+    target = await _target(update, context, messages.synonym_number_usage())
+    if target is None:
+        return
+    message, number = target
+    line = await asyncio.to_thread(context.services.service.remove_synonym, number)
+    await send(message, messages.synonym_removed(number, line) if line is not None else messages.no_such_synonym(number))
+
+
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
 
 
@@ -374,6 +409,9 @@ COMMANDS: tuple[AdminCommand, ...] = (
     AdminCommand("unanswered", show_unanswered, "", "What users asked that I could not answer"),
     AdminCommand("export", export_log, "", "The question log as CSV"),
     AdminCommand("threshold", threshold, "[VALUE]", "Show or set the decline threshold"),
+    AdminCommand("synonyms", list_synonyms, "", "List the synonym table"),
+    AdminCommand("synonym_add", add_synonym, "A = B [= C]", "Add words that mean the same"),
+    AdminCommand("synonym_remove", remove_synonym, "N", "Remove a line of the synonym table"),
     AdminCommand("admins", list_admins, "", "List admins"),
     AdminCommand("admin_add", add_admin, "ID", "Make a user an admin"),
     AdminCommand("admin_remove", remove_admin, "ID", "Take admin rights away from a user"),
