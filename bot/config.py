@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     flood_window_seconds: float = Field(default=30.0, gt=0)
     add_timeout_seconds: float = Field(default=600.0, gt=0)
     context_seconds: float = Field(default=600.0, ge=0)
+    fetch_allow_private_hosts: bool = False
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_level: str = "INFO"
 

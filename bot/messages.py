@@ -443,6 +443,44 @@ def document_added(doc_id: int, title: str, sentences: int, suggestion: str | No
     return text
 
 
+def fetching(url: str) -> str:
+    return f"Fetching {esc(shorten(url, 200))} …"
+
+
+def page_added(doc_id: int, doc: DocumentRef, sentences: int, suggestion: str | None) -> str:
+    details = ", ".join(part for part in (esc(shorten(doc.publisher or "", TITLE_SHOWN)), format_date(doc.date)) if part)
+    text = (f"Added document <b>#{doc_id}</b> “{esc(shorten(doc.title, TITLE_SHOWN))}”"
+            + (f" ({details})" if details else "") + f" with {count(sentences, 'sentence')}. It is answerable now.")
+    if suggestion:
+        text += f"\nTry asking: <i>{esc(suggestion)}</i>"
+    return text
+
+
+def url_known(doc_id: int) -> str:
+    return f"I already have that page, as document #{doc_id}. Nothing was added."
+
+
+def url_refused(reason: str) -> str:
+    return f"I couldn't add that page: {esc(reason)}. Nothing was changed."
+
+
+def confirm_url(url: str) -> str:
+    return f"Add the article at {esc(shorten(url, 300))} as a document?"
+
+
+BUTTON_ADD_PAGE = "Add as document"
+
+
+def confirm_post(channel: str, date: dt.date | None, first_line: str, file_name: str | None) -> str:
+    source = esc(shorten(channel, TITLE_SHOWN)) + (f", {format_date(date)}" if date else "")
+    what = f"the file <i>{esc(shorten(file_name, 100))}</i>" if file_name else f"“{esc(shorten(first_line, 150))}”"
+    return f"Add this post from <b>{source}</b> as a document?\n{what}"
+
+
+def post_empty() -> str:
+    return "That post has no text I can add (and no .txt, .md, .html, .pdf or .docx file)."
+
+
 def document_duplicate(doc_id: int) -> str:
     return f"I already have that text, as document #{doc_id}. Nothing was added."
 

@@ -258,6 +258,30 @@ class FakeBotApi:
         self.push_update({"message": message})
         return message
 
+    def forward_from_channel(self, *, user_id: int, channel: dict[str, Any], post_id: int, date: int,
+                             text: str | None = None, caption: str | None = None,
+                             document: tuple[str, bytes] | None = None) -> dict[str, Any]:
+        """A user forwards a channel's post to the bot (Telegram sets `forward_origin` of type channel)."""
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(user_id, "private"),
+            "from": self.user(user_id),
+            "forward_origin": {"type": "channel", "chat": {"type": "channel", **channel}, "message_id": post_id,
+                               "date": date},
+        }
+        if text is not None:
+            message["text"] = text
+        if caption is not None:
+            message["caption"] = caption
+        if document is not None:
+            file_id = f"doc{next(self._query_ids)}"
+            self.files[file_id] = document[1]
+            message["document"] = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": document[0],
+                                   "file_size": len(document[1])}
+        if caption is not None and document is None:
+            message["photo"] = [{"file_id": "ph1", "file_unique_id": "uph1", "width": 90, "height": 90}]
+        self.push_update({"message": message})
+        return message
+
     def edit_text(self, message: dict[str, Any], text: str) -> dict[str, Any]:
         """The user edits one of their messages into `text` (an `edited_message` update)."""
         edited = {**message, "text": text, "edit_date": int(time.time())}
@@ -635,6 +659,9 @@ class OfflineRequest(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
                          pool_timeout: Any = None) -> tuple[int, bytes]:
+        if "/file/bot" in url:  # a file download (getFile's path), served from the files users sent
+            data = self.api.files.get(url.rsplit("/", 1)[1])
+            return (200, data) if data is not None else (404, b"")
         params = dict(request_data.parameters) if request_data is not None else {}
         if request_data is not None and request_data.contains_files:  # as the HTTP server's multipart parsing does
             for name, upload in request_data.multipart_data.items():

@@ -107,6 +107,11 @@ class DocumentStore:
                 ))
         return found
 
+    def find_by_url(self, url: str) -> int | None:
+        """The id of a document added from this address, if any."""
+        with self.db.session() as session:
+            return session.scalar(select(Document.id).where(Document.url == url).order_by(Document.id).limit(1))
+
     def delete(self, document_id: int) -> None:
         with self.db.session() as session:
             doc = session.get(Document, document_id)

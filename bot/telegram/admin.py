@@ -10,17 +10,18 @@ which checks the presser's id the same way. No handler re-parses text to decide 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, InputFile, Message, Update
+from telegram import BotCommand, BotCommandScopeChat, InputFile, Message, MessageOriginChannel, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters
 
-from bot import messages
+from bot import fetching, messages
 from bot.telegram import charts
 from bot.corpus import DocumentError, DocumentRecord, parse_pasted, parse_upload
 from bot.storage.admin import AdminError, AdminRegistry
@@ -44,6 +45,16 @@ class AdminFilter(filters.MessageFilter):
         return self.registry.is_admin(message.from_user.id if message.from_user else None)
 
 
+class FromChannel(filters.MessageFilter):
+    """Messages forwarded from a channel (a forward from a person is an ordinary message)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="FromChannel")
+
+    def filter(self, message: Message) -> bool:
+        return isinstance(message.forward_origin, MessageOriginChannel)
+
+
 def admin_only(registry: AdminRegistry) -> filters.BaseFilter:
     """What every admin handler requires: a new message (not an edit, not a channel post) in a private chat,
     from an admin."""
@@ -54,7 +65,7 @@ class AdminButtonHandler(CallbackQueryHandler):  # type: ignore[type-arg]
     """A `CallbackQueryHandler` for admin buttons that only takes presses by an admin."""
 
     def __init__(self, registry: AdminRegistry, callback: Callable[[Update, BotContext], Coroutine[Any, Any, None]]) -> None:
-        super().__init__(callback, pattern=callbacks.pattern("adm:rm", "adm:keep"))
+        super().__init__(callback, pattern=callbacks.pattern("adm:rm", "adm:keep", "adm:url", "adm:post"))
         self.registry = registry
 
     def check_update(self, update: object) -> Any:
@@ -190,8 +201,120 @@ async def add_command(update: Update, context: BotContext) -> int:
     if not pasted.strip():
         await send(message, messages.add_prompt(context.services.settings.max_upload_bytes))
         return WAITING_FOR_DOCUMENT
-    await _add_pasted(message, context, pasted)
+    url = fetching.single_url(pasted)
+    if url is not None:
+        await _add_page(message, context, url)
+    else:
+        await _add_pasted(message, context, pasted)
     return ConversationHandler.END
+
+
+async def _add_page(message: Message, context: BotContext, url: str) -> None:
+    """Fetch a page, read its article and add it; every refusal says why and changes nothing."""
+    service, settings = context.services.service, context.services.settings
+    known = await asyncio.to_thread(service.store.find_by_url, url)
+    if known is not None:
+        await send(message, messages.url_known(known))
+        return
+    await send(message, messages.fetching(url), quote=False)
+    try:
+        page = await fetching.fetch(url, max_bytes=settings.max_upload_bytes,
+                                    allow_private=settings.fetch_allow_private_hosts)
+        record = await asyncio.to_thread(fetching.to_record, page)
+    except (fetching.FetchError, DocumentError) as error:
+        await send(message, messages.url_refused(str(error)))
+        return
+    known = await asyncio.to_thread(service.store.find_by_url, record.url) if record.url else None
+    if known is not None:
+        await send(message, messages.url_known(known))
+        return
+    user = message.from_user
+    try:
+        result = await asyncio.to_thread(service.add_document, record, added_by=f"telegram:{user.id if user else '?'}")
+    except DocumentError as error:
+        await send(message, messages.url_refused(str(error)))
+        return
+    if result.outcome in (AddOutcome.DUPLICATE, AddOutcome.UNCHANGED):
+        await send(message, messages.document_duplicate(result.document_id))
+        return
+    suggestion = await asyncio.to_thread(service.suggest_question, result.document_id)
+    document = service.knowledge.all_documents[result.document_id]
+    await send(message, messages.page_added(result.document_id, document, result.sentences, suggestion))
+
+
+@dataclass(frozen=True)
+class ForwardedPost:
+    """A channel post an admin forwarded, waiting for the Add button."""
+
+    text: str
+    channel: str
+    date: dt.date
+    url: str | None
+    file_id: str | None
+    file_name: str | None
+
+
+async def offer_post(update: Update, context: BotContext) -> None:
+    """A post an admin forwarded from a channel: show what would be added, with Add / Cancel buttons."""
+    message = update.effective_message
+    origin = message.forward_origin if message is not None else None
+    if message is None or not isinstance(origin, MessageOriginChannel):
+        return
+    text = (message.text or message.caption or "").strip()
+    document = message.document
+    if not text and document is None:
+        await send(message, messages.post_empty())
+        return
+    username = origin.chat.username
+    post = ForwardedPost(text=text, channel=origin.chat.title or (f"@{username}" if username else "a channel"),
+                         date=origin.date.date(), url=f"https://t.me/{username}/{origin.message_id}" if username else None,
+                         file_id=document.file_id if document else None,
+                         file_name=document.file_name if document else None)
+    pending: dict[int, ForwardedPost] = context.user_data.setdefault("pending_posts", {})  # type: ignore[union-attr]
+    number = max(pending, default=0) + 1
+    pending[number] = post
+    first_line = text.split("\n", 1)[0]
+    await send(message, messages.confirm_post(post.channel, post.date, first_line, post.file_name),
+               markup=callbacks.add_page_keyboard(number, "adm:post"))
+
+
+async def _add_post(message: Message, context: BotContext, post: ForwardedPost) -> None:
+    """Add a forwarded post: its text, or its file, with the channel as publisher and the post's date and link."""
+    if post.file_id is not None:
+        limit = context.services.settings.max_upload_bytes
+        telegram_file = await context.bot.get_file(post.file_id)
+        if telegram_file.file_size is not None and telegram_file.file_size > limit:
+            await send(message, messages.file_too_large(telegram_file.file_size, limit))
+            return
+        data = bytes(await telegram_file.download_as_bytearray())
+        try:
+            parsed = await asyncio.to_thread(parse_upload, data, filename=post.file_name or "post.txt")
+        except DocumentError as error:
+            await send(message, messages.document_refused(str(error)))
+            return
+        title, text = parsed.title, parsed.text
+    else:
+        first_line = post.text.split("\n", 1)[0]
+        title, text = messages.shorten(first_line, 120) or post.channel, post.text
+    try:
+        record = DocumentRecord(title=title, text=text, publisher=messages.shorten(post.channel, 200),
+                                date=post.date, url=post.url)
+    except DocumentError as error:
+        await send(message, messages.document_refused(str(error)))
+        return
+    await _store(message, context, record)
+
+
+async def offer_page(update: Update, context: BotContext) -> None:
+    """A bare link from an admin in a private chat: offer to add the page, with a button."""
+    message = update.effective_message
+    url = fetching.single_url(message.text or "") if message is not None else None
+    if message is None or url is None:
+        return
+    pending: dict[int, str] = context.user_data.setdefault("pending_pages", {})  # type: ignore[union-attr]
+    number = max(pending, default=0) + 1
+    pending[number] = url
+    await send(message, messages.confirm_url(url), markup=callbacks.add_page_keyboard(number))
 
 
 async def _add_pasted(message: Message, context: BotContext, text: str) -> None:
@@ -275,7 +398,24 @@ async def press_admin_button(update: Update, context: BotContext) -> None:
         return
     data = callbacks.decode(query.data)
     await query.answer()
-    if data is not None and data.action == "adm:rm":
+    if data is not None and data.action == "adm:post":
+        posts: dict[int, ForwardedPost] = context.user_data.setdefault("pending_posts", {})  # type: ignore[union-attr]
+        post = posts.pop(data.ids[0], None)
+        if post is None or not isinstance(query.message, Message):
+            await query.edit_message_text(messages.kept())
+            return
+        await query.edit_message_text(messages.confirm_post(post.channel, post.date, post.text.split("\n", 1)[0],
+                                                            post.file_name).split("?")[0] + ": adding…")
+        await _add_post(query.message, context, post)
+    elif data is not None and data.action == "adm:url":
+        pending: dict[int, str] = context.user_data.setdefault("pending_pages", {})  # type: ignore[union-attr]
+        url = pending.pop(data.ids[0], None)
+        if url is None or not isinstance(query.message, Message):
+            await query.edit_message_text(messages.kept())
+            return
+        await query.edit_message_text(messages.fetching(url))
+        await _add_page(query.message, context, url)
+    elif data is not None and data.action == "adm:rm":
         doc_id = data.ids[0]
         done = await asyncio.to_thread(context.services.service.set_active, doc_id, False)
         log.info("user %s removed document %s", query.from_user.id, doc_id)
@@ -444,9 +584,11 @@ def handlers(registry: AdminRegistry, *, add_timeout: float) -> list[Any]:
             conversation_timeout=add_timeout,
         ),
         *(CommandHandler(c.name, c.callback, filters=only) for c in COMMANDS if c is not add),
+        MessageHandler(only & FromChannel(), offer_post),
         MessageHandler(only & filters.Document.ALL, receive_file),
+        MessageHandler(only & filters.Regex(r"^\s*https?://\S+\s*$"), offer_page),
         AdminButtonHandler(registry, press_admin_button),
         # Reached only by what the handlers above turned away.
         CommandHandler(NAMES, refuse_command, filters=filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS),
-        CallbackQueryHandler(refuse_button, pattern=callbacks.pattern("adm:rm", "adm:keep")),
+        CallbackQueryHandler(refuse_button, pattern=callbacks.pattern("adm:rm", "adm:keep", "adm:url", "adm:post")),
     ]

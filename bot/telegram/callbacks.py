@@ -15,9 +15,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import messages
 
-Action = Literal["ex", "more", "ctx", "v", "adm:rm", "adm:keep"]
+Action = Literal["ex", "more", "ctx", "v", "adm:rm", "adm:keep", "adm:url", "adm:post"]
 # Fields each action carries. Admin actions share the "adm:" prefix.
-FIELDS: dict[Action, int] = {"ex": 1, "more": 1, "ctx": 1, "v": 2, "adm:rm": 1, "adm:keep": 0}
+FIELDS: dict[Action, int] = {"ex": 1, "more": 1, "ctx": 1, "v": 2, "adm:rm": 1, "adm:keep": 0, "adm:url": 1, "adm:post": 1}
 MAX_CALLBACK_BYTES = 64
 MAX_ID = 2**53  # database ids stay far below; a larger number is forged
 _NUMBER = re.compile(r"-?[0-9]{1,16}")
@@ -81,6 +81,14 @@ def answer_keyboard(question_id: int | None, chunk_id: int, chosen_vote: int = 0
             ],
         ]
     )
+
+
+def add_page_keyboard(pending: int, action: Action = "adm:url") -> InlineKeyboardMarkup:
+    """Add the page or post an admin sent (kept under number `pending` in their user data), or cancel."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(messages.BUTTON_ADD_PAGE, callback_data=Callback(action, (pending,)).encode()),
+        InlineKeyboardButton(messages.BUTTON_CANCEL, callback_data=Callback("adm:keep").encode()),
+    ]])
 
 
 def remove_keyboard(document_id: int) -> InlineKeyboardMarkup:
