@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from bot.ingest import SyncReport, sync_folder
 from bot.live_index import LiveIndex
 from bot.records import ChunkRow, DocumentRef
 from bot.search import KnowledgeBase, SynonymTable
-from bot.search.textproc import STOP_WORDS, stem, words
+from bot.search.textproc import STOP_WORDS, words
 from bot.storage import Database, DocumentStore
 from bot.storage.admin import AdminRegistry, SettingsStore
 from bot.storage.documents import AddResult
@@ -196,19 +197,52 @@ class QAService:
         self.threshold = value
 
     def suggest_question(self, document_id: int) -> str | None:
-        """A question that the given document now answers first, to show an admin what was added."""
+        """A question, in a reader's words, that the given document now answers first: "What did Zamir Zhooshev
+        say?", "Who is Kursan Asanov?", "How many sheep?"; each candidate is asked, and kept only if this
+        document's sentence comes first."""
         knowledge = self.index.knowledge
-        idf, vocabulary = knowledge.retriever.idf_, knowledge.retriever.vocabulary_
-        candidates = []
-        for row in knowledge.chunks_of(document_id):
-            order = [w for w in dict.fromkeys(words(row.text)) if w not in STOP_WORDS and not w.isdigit() and len(w) > 2]
-            weight = {w: float(idf[vocabulary[stem(w)]]) if stem(w) in vocabulary else 0.0 for w in order}
-            top = sorted(order, key=lambda w: -weight[w])[:3]
-            if len(top) >= 2:
-                candidates.append((sum(weight[w] for w in top), [w for w in order if w in top], row))
-        for _, top_words, _row in sorted(candidates, key=lambda c: -c[0]):
-            question = " ".join(top_words)  # in the sentence's own word order
+        for question in _candidate_questions(knowledge.chunks_of(document_id), knowledge.names):
             answer = self.answer(question)
             if answer.answered and answer.passages[0].document.id == document_id:
                 return question
         return None
+
+
+_NAME_RUN = re.compile(r"(?<=[a-z0-9,;:)] )((?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)?)*)")
+_FIGURE = (r"\b(?:\d[\d,.]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|twenty|thirty|"
+           r"forty|fifty|sixty|seventy|eighty|ninety|dozens|hundreds|thousands) ")
+# What a figure counts: a plural noun with an optional modifier ("seventeen snow leopards"), else the next word.
+_FIGURE_NOUN = (re.compile(_FIGURE + r"((?:[a-z]+ )?[a-z]{3,}s)\b"), re.compile(_FIGURE + r"([a-z]{3,})\b"))
+_REPORTS = re.compile(r"\b(said|says|told|urged|warned|claimed|stated|announced)\b|[\"\u201c]")
+
+
+def _candidate_questions(rows: Iterable[ChunkRow], names: frozenset[str]) -> Iterator[str]:
+    """Questions a person might ask of these sentences, most natural first (names, speech, figures, places)."""
+    rows = list(rows)
+    seen: set[str] = set()
+
+    def once(question: str) -> Iterator[str]:
+        if question not in seen:
+            seen.add(question)
+            yield question
+
+    for row in rows:
+        people = [m.group(1) for m in _NAME_RUN.finditer(row.text) if " " in m.group(1)]
+        if people and _REPORTS.search(row.text):
+            yield from once(f"What did {people[0]} say?")
+    for row in rows:
+        for match in _NAME_RUN.finditer(row.text):
+            if " " in match.group(1):
+                yield from once(f"Who is {match.group(1)}?")
+    for row in rows:
+        for pattern in _FIGURE_NOUN:
+            for match in pattern.finditer(row.text):
+                if not set(match.group(1).split()) & STOP_WORDS:
+                    yield from once(f"How many {match.group(1)}?")
+    for row in rows:
+        for match in re.finditer(r"\b(?:in|at|near) ((?:[A-Z][a-z]+)(?:[ -][A-Z][a-z]+)*)", row.text):
+            yield from once(f"What happened in {match.group(1)}?")
+    for row in rows:  # last: what happened to the sentence's first content word (most often its subject)
+        content = [w for w in dict.fromkeys(words(row.text)) if w not in STOP_WORDS and not w.isdigit() and len(w) > 2]
+        if content:
+            yield from once(f"What happened with the {content[0]}?")

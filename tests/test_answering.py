@@ -139,3 +139,28 @@ def test_every_count_agrees_in_number() -> None:
     assert "with 1 sentence." in messages.document_added(7, "Note", 1, None)
     assert messages.forgotten(1, 0).startswith("Done: I deleted 1 question and 0 votes")
     assert "1 sentence from 1 document" in messages.reindexed(1, 1, 0.1)
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("The city court extended his detention. His lawyer, Zamir Zhooshev, said the defence would appeal.",
+         "What did Zamir Zhooshev say?"),
+        ("Rangers counted seventeen snow leopards in the Sarychat reserve.", "How many snow leopards?"),
+        ("The herders of Kochkor moved 900 sheep to the Song-Kul pastures.", "How many sheep?"),
+        ("Golden eagles are trained for hunting near Issyk-Kul lake.", "What happened in Issyk-Kul?"),
+        ("the shepherds of suusamyr valley moved their flocks.", "What happened with the shepherds?"),
+    ],
+)
+def test_a_new_document_suggests_a_question_a_person_would_ask(text: str, question: str) -> None:
+    from bot.corpus import parse_pasted
+    from bot.storage import Database
+
+    from .conftest import CORPUS
+
+    service = QAService(Database.in_memory())
+    service.start(CORPUS)
+    result = service.add_document(parse_pasted(f"title: New\n{text}"), added_by="test")
+    suggestion = service.suggest_question(result.document_id)
+    assert suggestion == question
+    assert service.answer(suggestion).passages[0].document.id == result.document_id
