@@ -436,18 +436,11 @@ def add_cancelled() -> str:
     return "Cancelled; nothing was added."
 
 
-def document_added(doc_id: int, title: str, sentences: int, suggestion: str | None) -> str:
-    text = f"Added document <b>#{doc_id}</b> “{esc(shorten(title, TITLE_SHOWN))}” with {count(sentences, 'sentence')}. It is answerable now."
-    if suggestion:
-        text += f"\nTry asking: <i>{esc(suggestion)}</i>"
-    return text
-
-
 def fetching(url: str) -> str:
     return f"Fetching {esc(shorten(url, 200))} …"
 
 
-def page_added(doc_id: int, doc: DocumentRef, sentences: int, suggestion: str | None) -> str:
+def document_added(doc_id: int, doc: DocumentRef, sentences: int, suggestion: str | None) -> str:
     details = ", ".join(part for part in (esc(shorten(doc.publisher or "", TITLE_SHOWN)), format_date(doc.date)) if part)
     text = (f"Added document <b>#{doc_id}</b> “{esc(shorten(doc.title, TITLE_SHOWN))}”"
             + (f" ({details})" if details else "") + f" with {count(sentences, 'sentence')}. It is answerable now.")

@@ -136,7 +136,7 @@ def test_every_count_agrees_in_number() -> None:
 
     assert messages.count(1, "sentence") == "1 sentence" and messages.count(2, "sentence") == "2 sentences"
     assert messages.count(1_500, "question") == "1,500 questions"
-    assert "with 1 sentence." in messages.document_added(7, "Note", 1, None)
+    assert "with 1 sentence." in messages.document_added(7, DocumentRef(7, "Note"), 1, None)
     assert messages.forgotten(1, 0).startswith("Done: I deleted 1 question and 0 votes")
     assert "1 sentence from 1 document" in messages.reindexed(1, 1, 0.1)
 

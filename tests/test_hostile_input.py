@@ -59,7 +59,7 @@ def test_any_document_text_is_quoted_safely(quote: str, title: str, publisher: s
         assert_valid(part)
     assert_valid(messages.sources_list([document]))
     assert_valid(messages.documents_table([(document, 3, False)]))
-    assert_valid(messages.document_added(1, title or "t", 3, quote[:200] or None))
+    assert_valid(messages.document_added(1, document, 3, quote[:200] or None))
 
 
 @settings(max_examples=60, deadline=None)

@@ -174,20 +174,23 @@ async def remove_admin(update: Update, context: BotContext) -> None:
     await send(message, messages.admin_removed(user_id, removed))
 
 
-async def _store(message: Message, context: BotContext, record: DocumentRecord) -> None:
-    """Add a parsed document and tell the admin what happened; a refusal says why."""
+async def _store(message: Message, context: BotContext, record: DocumentRecord,
+                 refused: Callable[[str], str] = messages.document_refused) -> None:
+    """Add a parsed document and tell the admin what happened: its title, publisher, date, sentences and a
+    question it answers; a refusal says why."""
     service = context.services.service
     user = message.from_user
     try:
         result = await asyncio.to_thread(service.add_document, record, added_by=f"telegram:{user.id if user else '?'}")
     except DocumentError as error:
-        await send(message, messages.document_refused(str(error)))
+        await send(message, refused(str(error)))
         return
     if result.outcome in (AddOutcome.DUPLICATE, AddOutcome.UNCHANGED):
         await send(message, messages.document_duplicate(result.document_id))
         return
     suggestion = await asyncio.to_thread(service.suggest_question, result.document_id)
-    await send(message, messages.document_added(result.document_id, record.title, result.sentences, suggestion))
+    document = service.knowledge.all_documents[result.document_id]
+    await send(message, messages.document_added(result.document_id, document, result.sentences, suggestion))
 
 
 async def add_command(update: Update, context: BotContext) -> int:
@@ -228,18 +231,7 @@ async def _add_page(message: Message, context: BotContext, url: str) -> None:
     if known is not None:
         await send(message, messages.url_known(known))
         return
-    user = message.from_user
-    try:
-        result = await asyncio.to_thread(service.add_document, record, added_by=f"telegram:{user.id if user else '?'}")
-    except DocumentError as error:
-        await send(message, messages.url_refused(str(error)))
-        return
-    if result.outcome in (AddOutcome.DUPLICATE, AddOutcome.UNCHANGED):
-        await send(message, messages.document_duplicate(result.document_id))
-        return
-    suggestion = await asyncio.to_thread(service.suggest_question, result.document_id)
-    document = service.knowledge.all_documents[result.document_id]
-    await send(message, messages.page_added(result.document_id, document, result.sentences, suggestion))
+    await _store(message, context, record, refused=messages.url_refused)
 
 
 @dataclass(frozen=True)
