@@ -13,11 +13,16 @@ import asyncio
 import ipaddress
 import re
 import socket
-from collections.abc import Callable
+import ssl
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
+import certifi
+import httpcore
 import httpx
+from httpcore import AnyIOBackend, AsyncNetworkStream
 
 from bot.corpus import MAX_TITLE_CHARS, DocumentError, DocumentRecord, parse_text, title_from_name
 
@@ -27,6 +32,12 @@ USER_AGENT = "Mozilla/5.0 (compatible; KoiTashEventBot/1.0; +news archive for on
 _URL = re.compile(r"\s*(https?://\S+)\s*\Z", re.IGNORECASE)
 
 Resolver = Callable[[str, int], list[str]]
+PublicCheck = Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address], bool]
+
+
+def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Globally routable unicast: not loopback, private, link-local (cloud metadata), reserved or multicast."""
+    return ip.is_global and not ip.is_multicast and not ip.is_reserved
 
 
 class FetchError(ValueError):
@@ -52,42 +63,70 @@ def resolve(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
 
 
-def check_host(host: str, port: int, *, allow_private: bool, resolver: Resolver = resolve) -> None:
-    """Refuse a host that is, or resolves to, anything but public addresses."""
-    if allow_private:
-        return
+def vetted_addresses(host: str, port: int, *, allow_private: bool, resolver: Resolver = resolve,
+                     public: PublicCheck = is_public) -> list[str]:
+    """The addresses a host resolves to, all checked; FetchError when any is not public (unless allowed)."""
     try:
         addresses = resolver(host, port)
     except (OSError, UnicodeError) as error:
         raise FetchError(f"the address {host} cannot be found") from error
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global or ip.is_multicast or ip.is_reserved:
-            raise FetchError(f"{host} is a private or local address; I only fetch public pages")
     if not addresses:
         raise FetchError(f"the address {host} cannot be found")
+    if not allow_private and not all(public(ipaddress.ip_address(a.split("%")[0])) for a in addresses):
+        raise FetchError(f"{host} is a private or local address; I only fetch public pages")
+    return addresses
+
+
+class _PinnedBackend(AnyIOBackend):
+    """httpcore's network backend, connecting only to an address it has resolved and checked itself, so that a
+    name cannot resolve to a public address for the check and a private one for the connection (DNS
+    rebinding). TLS still verifies the certificate against the host name."""
+
+    def __init__(self, *, allow_private: bool, resolver: Resolver, public: PublicCheck) -> None:
+        super().__init__()
+        self.allow_private, self.resolver, self.public = allow_private, resolver, public
+        self.connected: list[str] = []
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None) -> AsyncNetworkStream:
+        addresses = await asyncio.to_thread(vetted_addresses, host, port, allow_private=self.allow_private,
+                                            resolver=self.resolver, public=self.public)
+        self.connected.append(addresses[0])
+        return await super().connect_tcp(addresses[0], port, timeout=timeout, local_address=local_address,
+                                         socket_options=socket_options)
+
+
+def _client(timeout: float, backend: _PinnedBackend) -> httpx.AsyncClient:
+    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    # httpx's transport takes no network backend; its connection pool does (httpcore's own API).
+    transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001
+        ssl_context=ssl.create_default_context(cafile=certifi.where()), network_backend=backend)
+    return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False,
+                             headers={"User-Agent": USER_AGENT})
 
 
 async def fetch(url: str, *, max_bytes: int, allow_private: bool, timeout: float = 10.0,
-                resolver: Resolver = resolve) -> Fetched:
-    """GET a page, checking the host of every hop; FetchError with a reason for anything refused."""
+                resolver: Resolver = resolve, public: PublicCheck = is_public) -> Fetched:
+    """GET a page, checking the host of every hop before any request and connecting only to the addresses
+    checked; FetchError with a reason for anything refused."""
+    backend = _PinnedBackend(allow_private=allow_private, resolver=resolver, public=public)
     try:
-        return await asyncio.wait_for(_fetch(url, max_bytes, allow_private, timeout, resolver), timeout * 3)
+        return await asyncio.wait_for(_fetch(url, max_bytes, timeout, backend), timeout * 3)
     except (TimeoutError, httpx.TimeoutException) as error:
         raise FetchError("the site did not answer in time") from error
     except httpx.HTTPError as error:
         raise FetchError(f"the site could not be reached ({type(error).__name__})") from error
 
 
-async def _fetch(url: str, max_bytes: int, allow_private: bool, timeout: float, resolver: Resolver) -> Fetched:
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False,
-                                 headers={"User-Agent": USER_AGENT}) as client:
+async def _fetch(url: str, max_bytes: int, timeout: float, backend: _PinnedBackend) -> Fetched:
+    async with _client(timeout, backend) as client:
         for _ in range(MAX_REDIRECTS + 1):
             target = httpx.URL(url)
             if target.scheme not in ("http", "https") or not target.host:
                 raise FetchError("only http and https addresses can be fetched")
             port = target.port or (443 if target.scheme == "https" else 80)
-            await asyncio.to_thread(check_host, target.host, port, allow_private=allow_private, resolver=resolver)
+            await asyncio.to_thread(vetted_addresses, target.host, port, allow_private=backend.allow_private,
+                                    resolver=backend.resolver, public=backend.public)
             async with client.stream("GET", target) as response:
                 if response.is_redirect:
                     location = response.headers.get("location")

@@ -57,7 +57,7 @@ class Site(BaseHTTPRequestHandler):
         routes = {
             "/article": lambda: self._send(200, "text/html; charset=utf-8", ARTICLE.encode()),
             "/second": lambda: self._send(200, "text/html; charset=utf-8", SECOND.encode()),
-            "/to-private": lambda: self._send(302, "text/plain", b"", {"Location": f"http://localhost:{Site.port}/article"}),
+            "/to-private": lambda: self._send(302, "text/plain", b"", {"Location": f"http://127.0.0.2:{Site.port}/article"}),
             "/loop": lambda: self._send(302, "text/plain", b"", {"Location": "/loop"}),
             "/huge": lambda: self._send(200, "text/html", b"<p>" + b"word " * 400_000 + b"</p>"),
             "/image": lambda: self._send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100),
@@ -84,9 +84,9 @@ def site() -> Iterator[str]:
     server.server_close()
 
 
-def public(host: str, port: int) -> list[str]:
-    """A resolver for tests: 127.0.0.1 poses as a public address; every other name resolves as it really does."""
-    return ["93.184.216.34"] if host == "127.0.0.1" else fetching.resolve(host, port)
+def only_127_0_0_1_is_public(ip: object) -> bool:
+    """For tests: 127.0.0.1 (where the test site listens) counts as public; every other address as it is."""
+    return str(ip) == "127.0.0.1" or fetching.is_public(ip)  # type: ignore[arg-type]
 
 
 async def test_the_guard_refuses_local_private_and_metadata_addresses_without_connecting(site: str) -> None:
@@ -102,11 +102,30 @@ async def test_the_guard_refuses_local_private_and_metadata_addresses_without_co
 
 async def test_every_redirect_is_checked(site: str) -> None:
     Site.hits.clear()
-    with pytest.raises(fetching.FetchError, match="localhost is a private or local address"):
-        await fetching.fetch(f"{site}/to-private", max_bytes=100_000, allow_private=False, resolver=public)
+    with pytest.raises(fetching.FetchError, match="127.0.0.2 is a private or local address"):
+        await fetching.fetch(f"{site}/to-private", max_bytes=100_000, allow_private=False,
+                             public=only_127_0_0_1_is_public)
     assert Site.hits == ["/to-private"]  # the private hop was never requested
     with pytest.raises(fetching.FetchError, match="redirects too many times"):
         await fetching.fetch(f"{site}/loop", max_bytes=100_000, allow_private=True)
+
+
+async def test_the_connection_goes_only_to_the_address_that_was_checked(site: str) -> None:
+    """DNS rebinding: a name that resolves to a public address for the check and a private one for the
+    connection is refused when connecting, before any request."""
+    answers = iter([["127.0.0.1"], ["127.0.0.2"]])
+
+    def rebinding(host: str, port: int) -> list[str]:
+        return next(answers, ["127.0.0.2"])
+
+    Site.hits.clear()
+    with pytest.raises(fetching.FetchError, match="private or local"):
+        await fetching.fetch(f"http://rebind.test:{Site.port}/article", max_bytes=100_000, allow_private=False,
+                             resolver=rebinding, public=only_127_0_0_1_is_public)
+    assert Site.hits == []
+    page = await fetching.fetch(f"http://pinned.test:{Site.port}/article", max_bytes=100_000, allow_private=False,
+                                resolver=lambda host, port: ["127.0.0.1"], public=only_127_0_0_1_is_public)
+    assert "Herders return to Song-Kul" in page.body.decode()  # a made-up name, reached at its checked address
 
 
 @pytest.mark.parametrize(("path", "reason"), [("/huge", "larger than the limit"), ("/image", "image/png"),
