@@ -123,15 +123,12 @@ def ask_line(line: str, service: QAService, contexts: conversation.Contexts, top
     try:
         if chat is None:
             return service.answer(question, top).to_dict()
-        answer, understood = conversation.answer_in_context(service, question, contexts.get(chat), top)
+        answer, understood = conversation.ask_in_context(service, question, contexts, chat, top)
     except EmptyQuestion:
         record: dict[str, object] = {"question": question, "answered": False, "passages": [], "error": "empty question"}
         if chat is not None:
             record["chat"] = chat
         return record
-    topic = conversation.topic_of(understood.question, answer, service.knowledge.names)
-    if topic is not None:
-        contexts.set(chat, topic)
     record = {**answer.to_dict(), "chat": chat}
     if understood.about is not None:
         record.update(understood_as=understood.question, about=understood.about)

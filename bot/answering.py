@@ -98,7 +98,7 @@ class Answerer:
         for hit in self.knowledge.search(query, max(wanted, SOURCES_CONSIDERED)):
             row = self.knowledge.chunk(hit.chunk_id)
             if row is not None:
-                quote = self.knowledge.readable(hit.chunk_id)  # whole quotations, not their halves
+                quote = self.knowledge.readable(row)  # whole quotations, not their halves
                 passages.append(Passage(quote, hit.score, hit.chunk_id, self.knowledge.documents[row.document_id]))
         subject = definition_subject(question)
         if subject is not None and passages:

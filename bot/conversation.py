@@ -208,6 +208,19 @@ def answer_in_context(service: Answers, question: str, topic: Topic | None,
     return replace(answer, question=question), understood
 
 
+def ask_in_context(service: Answers, question: str, contexts: Contexts | None, conversation: Hashable,
+                   top_k: int | None = None) -> tuple[Answer, Understood]:
+    """Answer `question` in the light of `conversation`'s topic and leave the answer's topic behind (with no
+    `contexts`, the question stands alone and nothing is remembered)."""
+    topic = contexts.get(conversation) if contexts is not None else None
+    answer, understood = answer_in_context(service, question, topic, top_k)
+    if contexts is not None:
+        new_topic = topic_of(understood.question, answer, service.knowledge.names)
+        if new_topic is not None:
+            contexts.set(conversation, new_topic)
+    return answer, understood
+
+
 def _holding_own_words(knowledge: KnowledgeBase, answer: Answer, own: frozenset[str], about: str) -> Answer:
     """The answer with its best passage that holds one of the follow-up's own words (or their synonyms) and
     names what the conversation is about, in itself or in the SUBJECT_REACH sentences before it; declined when
@@ -259,17 +272,12 @@ def reply_to(text: str, service: QAService, *, max_chars: int, asker: Asker | No
     kind = smalltalk.classify(text)
     if kind is not None:
         return Reply(kind)
-    topic = contexts.get(conversation) if contexts is not None else None
     started = time.perf_counter()
     try:
-        answer, understood = answer_in_context(service, text, topic)
+        answer, understood = ask_in_context(service, text, contexts, conversation)
     except EmptyQuestion:
         return Reply("empty")
     latency_ms = (time.perf_counter() - started) * 1000
-    if contexts is not None:
-        new_topic = topic_of(understood.question, answer, service.knowledge.names)
-        if new_topic is not None:
-            contexts.set(conversation, new_topic)
     question_id = None
     if asker is not None:
         question_id = service.record(answer, chat_type=asker.chat_type, chat_id=asker.chat_id,

@@ -296,7 +296,7 @@ def load_dialogues(path: Path) -> list[dict[str, Any]]:
 def score_dialogues(dataset: str, path: Path, threshold: float, *, context: bool = True) -> DialogueScores:
     """Second and third turns: P@1 of follow-ups (the quote first shown is right, and it is shown), P@1 of
     questions that change the subject, and the share of unanswerable follow-ups declined."""
-    from bot.conversation import Contexts, answer_in_context, topic_of
+    from bot.conversation import Contexts, ask_in_context
 
     pool, _ = load_event()
     answerer = _BareAnswerer(Answerer(KnowledgeBase.build(pool.rows, pool.documents, synonyms=pool.synonyms),
@@ -306,13 +306,9 @@ def score_dialogues(dataset: str, path: Path, threshold: float, *, context: bool
     turns = 0
     started = time.perf_counter()
     for dialogue in load_dialogues(path):
-        contexts = Contexts()
+        contexts = Contexts() if context else None
         for number, turn in enumerate(dialogue["turns"]):
-            topic = contexts.get("chat") if context else None
-            answer, understood = answer_in_context(answerer, turn["q"], topic)
-            new_topic = topic_of(understood.question, answer, answerer.knowledge.names)
-            if new_topic is not None:
-                contexts.set("chat", new_topic)
+            answer, _ = ask_in_context(answerer, turn["q"], contexts, "chat")
             turns += 1
             if number == 0:
                 continue

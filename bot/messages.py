@@ -251,8 +251,6 @@ def lines(rows: Sequence[str]) -> list[str]:
     return pack(rows, separator="\n")
 
 
-lines_ = lines  # for renderers whose own parameter is called `lines`
-
 
 # --- Telegram conversation -------------------------------------------------------------------------------
 
@@ -441,7 +439,7 @@ def fetching(url: str) -> str:
 
 
 def document_added(doc_id: int, doc: DocumentRef, sentences: int, suggestion: str | None) -> str:
-    details = ", ".join(part for part in (esc(shorten(doc.publisher or "", TITLE_SHOWN)), format_date(doc.date)) if part)
+    details = _details(doc)
     text = (f"Added document <b>#{doc_id}</b> “{esc(shorten(doc.title, TITLE_SHOWN))}”"
             + (f" ({details})" if details else "") + f" with {count(sentences, 'sentence')}. It is answerable now.")
     if suggestion:
@@ -575,13 +573,13 @@ def export_caption(rows: int) -> str:
     return f"The question log: {count(rows, 'question')} with their votes."
 
 
-def synonyms_list(lines: Sequence[tuple[int, str]]) -> list[str]:
-    if not lines:
+def synonyms_list(numbered: Sequence[tuple[int, str]]) -> list[str]:
+    if not numbered:
         return ["The synonym table is empty. Add a line with <code>/synonym_add raid = storm = assault</code>."]
     rows = ["<b>Synonyms</b> (words and phrases that mean the same in questions)"]
-    rows += [f"<b>{number}</b>. {esc(line)}" for number, line in lines]
+    rows += [f"<b>{number}</b>. {esc(line)}" for number, line in numbered]
     rows.append("<code>/synonym_add A = B</code> adds a line, <code>/synonym_remove N</code> removes one.")
-    return lines_(rows)
+    return lines(rows)
 
 
 def synonym_usage() -> str:

@@ -127,8 +127,8 @@ def test_a_quote_is_shown_with_the_rest_of_its_quotation() -> None:
     best = answerer.answer("Did resuscitation attempts save him?").passages[0]
     assert best.chunk_id == 3
     assert best.quote == rows[1].text + " " + rows[2].text  # the opening half comes with it
-    assert answerer.knowledge.readable(4) == rows[3].text  # already whole
-    assert answerer.knowledge.readable(1) == rows[0].text
+    assert answerer.knowledge.readable(rows[3]) == rows[3].text  # already whole
+    assert answerer.knowledge.readable(rows[0]) == rows[0].text
 
 
 def test_every_count_agrees_in_number() -> None:

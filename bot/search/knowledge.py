@@ -188,16 +188,16 @@ class KnowledgeBase:
         index = self.table.index_of(chunk_id)
         return self.table.text(index) if index is not None else None
 
-    def readable(self, chunk_id: int, reach: int = 2) -> str:
+    def readable(self, row: ChunkRow, reach: int = 2) -> str:
         """The chunk's text as a quote that reads on its own: a sentence that closes a quotation opened before
         it (`Despite resuscitation attempts, he died," it said.`) gets the sentences from the opening on, and
         one that opens a quotation gets those up to its close; at most `reach` each way, same document only."""
-        index = self.table.index_of(chunk_id)
-        if index is None:
-            return ""
-        text = self.table.text(index)
+        text = row.text
         if '"' not in text and "\u201c" not in text and "\u201d" not in text:
-            return text  # most sentences: nothing to balance
+            return text  # most sentences: nothing to balance (and no second look-up)
+        index = self.table.index_of(row.chunk_id)
+        if index is None:
+            return text
         document = self.table.documents[index]
         first = last = index
         while _unopened_closings(self._span(first, last)) and first > index - reach and first > 0 \
