@@ -33,6 +33,8 @@ EVENT_HOLDOUT = ROOT / "benchmarks" / "data" / "event_holdout.jsonl"
 EVENT_HOLDOUT2 = ROOT / "benchmarks" / "data" / "event_holdout2.jsonl"
 # Written in readers' words before the answer-quality work of issue 12, scored once at its end.
 EVENT_HOLDOUT3 = ROOT / "benchmarks" / "data" / "event_holdout3.jsonl"
+# Written at the start of the second answer-quality round, before any change; scored unseen at its end.
+EVENT_HOLDOUT4 = ROOT / "benchmarks" / "data" / "event_holdout4.jsonl"
 DATASETS = ROOT.parent / "shared" / "datasets"
 DIALOGUES_DEV = ROOT / "benchmarks" / "data" / "dialogues_dev.jsonl"
 # Written before any conversation code and scored once, at the end of that work.
@@ -211,6 +213,7 @@ def available_datasets(names: Sequence[str]) -> tuple[dict[str, tuple[Pool, list
         "event-holdout": lambda: load_event(EVENT_HOLDOUT),
         "event-holdout2": lambda: load_event(EVENT_HOLDOUT2),
         "event-holdout3": lambda: load_event(EVENT_HOLDOUT3),
+        "event-holdout4": lambda: load_event(EVENT_HOLDOUT4),
         "squad-a": lambda: load_squad(DATASETS / "squad-v1.1-dev" / "part-a.json"),
         "squad-b": lambda: load_squad(DATASETS / "squad-v1.1-dev" / "part-b.json"),
         "squad2": lambda: load_squad(DATASETS / "squad-v2.0-mini" / "dev-v2.0.json"),
