@@ -25,6 +25,9 @@ DEFINITION_BOOST = 1.3
 # A question half of whose weight is words the corpus never uses asks about something else ("Who is the mayor
 # of Bishkek?" knows only "Bishkek"), however well the rest matches. Calibrated with the threshold (README).
 UNKNOWN_SHARE_LIMIT = 0.5
+# A question that asks for a figure ("how many", "how old") is declined when none of this many best passages states
+# a figure it does not state itself: "How many votes did he get in 2011?" is no question for "elected in 2011".
+FIGURE_DEPTH = 3
 
 
 class EmptyQuestion(ValueError):
@@ -106,7 +109,8 @@ class Answerer:
             ranked = [(p.score * (DEFINITION_BOOST if defines(p.quote, subject) else 1.0), i, p)
                       for i, p in enumerate(passages)]
             passages = [p for _, _, p in sorted(ranked, key=lambda r: (-r[0], r[1]))]
-        if not passages or passages[0].score < self.threshold or query.unknown_share >= UNKNOWN_SHARE_LIMIT:
+        if (not passages or passages[0].score < self.threshold or query.unknown_share >= UNKNOWN_SHARE_LIMIT
+                or (query.answer_type == "number" and not _gives_a_figure(question, passages[:FIGURE_DEPTH]))):
             return Answer(asked, False, passages[:wanted], "no_match")
         counted = counted_terms(question, query, self.knowledge.retriever.term) if query.answer_type == "number" else None
         shown = self._one_per_source(passages, counted=counted)
@@ -138,6 +142,12 @@ class Answerer:
                 shown.append(passage)
                 seen.add(passage.document.id)
         return shown
+
+
+def _gives_a_figure(question: str, passages: list[Passage]) -> bool:
+    """Whether a passage states a figure the question does not."""
+    asked = figures(question)
+    return any(figures(p.quote) - asked for p in passages)
 
 
 _HOW_MANY = re.compile(r"\b(?:how many|how much|number of|count of|total of)\s+(?:the\s+|of\s+)?([a-z][a-z'-]*)",

@@ -53,6 +53,19 @@ def test_question_mostly_about_words_the_corpus_never_uses_is_declined() -> None
     assert partly_unknown.answered and partly_unknown.passages[0].chunk_id == 100
 
 
+def test_a_figure_question_no_passage_answers_with_a_figure_is_declined() -> None:
+    """"How many" wants a figure: when none of the best passages states one beyond the question's own, they
+    do not answer it, however well their words match."""
+    rows = [ROWS[1], ROWS[2], ChunkRow(102, 1, 2, "The ministry said the village was calm in the evening.")]
+    answerer = Answerer(KnowledgeBase.build(rows, DOCS), threshold=0.0, top_k=3)
+    no_figure = answerer.answer("How many troops returned to the mansion?")
+    assert no_figure.passages[0].chunk_id == 200 and not no_figure.answered
+    own_figure = answerer.answer("How many times did he ignore the three police summons?")
+    assert own_figure.passages[0].chunk_id == 101 and not own_figure.answered
+    with_figure = answerer.answer("How many police summons did he ignore?")
+    assert with_figure.answered and with_figure.passages[0].chunk_id == 101
+
+
 @pytest.mark.parametrize("question", ["", "   ", "?!"])
 def test_empty_question_is_an_error(question: str) -> None:
     with pytest.raises(EmptyQuestion):
