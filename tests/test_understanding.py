@@ -25,6 +25,14 @@ from bot.search.synonyms import SynonymTable
         ("Did Atambayev fire a gun?", "polarity"),
         ("Was Atambayev arrested?", "polarity"),
         ("Atambayev fired a gun", None),
+        # a wh-word asks where it opens the question or a clause, or closes it; not as a relative pronoun
+        ("Were the soldiers who were taken hostage released?", "polarity"),
+        ("What condition was the officer in when he reached hospital?", None),
+        ("Prior to Manning, who was the oldest quarterback?", "person"),
+        ("The stadium is located where?", "place"),
+        ("Darren Fletcher and who else?", "person"),
+        ("Since when has he no immunity?", "date"),
+        ("By whom was he arrested?", "person"),
     ],
 )
 def test_question_types(question: str, kind: str | None) -> None:
@@ -160,6 +168,7 @@ def test_question_patterns_are_linear_on_runs_of_spaces() -> None:
         definition_subject("What does" + filler + "x")
         definition_subject("What is x" + filler + "y?")
         question_type("Why" + filler + "x")
+        question_type("the man who" + filler + "x")
         smalltalk.classify("hello" + filler + "x")
     assert time.perf_counter() - started < 0.5
     assert definition_subject("What   does  GKNB   stand for ??") == "GKNB"

@@ -35,19 +35,26 @@ _NUMBER_WORDS = (
     "hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|several|half"
 )
 
+def _opens(wh: str) -> str:
+    """A wh-word where it asks: opening the question or a clause ("Prior to Manning, who ...", "by whom"), or closing
+    it ("is located where?"); not as a relative pronoun after a noun ("the soldiers who were taken hostage")."""
+    return (rf"(?:^\s*|[,;:]\s*|\b(?:and|or|but|so|then|to|by|from|with|for|of|since|until)\s+)(?:{wh})\b"
+            rf"|\b(?:{wh})(?:\s+else\b|[?.!\s]*$)")
+
+
 _ASKS_NUMBER = re.compile(
     r"\bhow (many|much|long|old|far|large|big|tall|often|high)\b|\bwhat (percentage|number|amount|size|age)\b"
     r"|\b(number|count|total) of\b|\b(count|total|figure)s?\b$",
     re.IGNORECASE,
 )
 _ASKS_DATE = re.compile(
-    r"\bwhen\b|\b(what|which) (year|decade|century|date|day|time|month|period)\b|\bwhat time of\b|\bsince when\b",
+    _opens("when") + r"|\b(what|which) (year|decade|century|date|day|time|month|period)\b|\bwhat time of\b|\bsince when\b",
     re.IGNORECASE,
 )
-_ASKS_PERSON = re.compile(r"\bwho\b|\bwhom\b|\bwhose\b", re.IGNORECASE)
-_ASKS_PLACE = re.compile(r"\bwhere\b|\b(what|which) (place|village|city|town|country|region)\b", re.IGNORECASE)
+_ASKS_PERSON = re.compile(_opens(r"who|whom|whose"), re.IGNORECASE)
+_ASKS_PLACE = re.compile(_opens("where") + r"|\b(what|which) (place|village|city|town|country|region)\b", re.IGNORECASE)
 _ASKS_REASON = re.compile(
-    r"\bwhy\b|\bwhat (was|is) the (reason|cause)\b|\bfor what reason\b|\bwhat (caused|led to)\b",
+    _opens("why") + r"|\bwhat (was|is) the (reason|cause)\b|\bfor what reason\b|\bwhat (caused|led to)\b",
     re.IGNORECASE,
 )
 # "What did Atambayev say to the troops?", "What was his message?": the answer is reported speech or a quote.
