@@ -22,7 +22,7 @@ from bot.records import DocumentRef
 from bot.search.retrieval import TfidfRetriever
 from bot.search.synonyms import SynonymTable
 
-FORMAT = 5  # 4: the retriever saves and loads itself (retriever.json); 5: the speech cue
+FORMAT = 6  # 4: the retriever saves and loads itself (retriever.json); 5: the speech cue; 6: acronyms ("UN") indexed
 log = logging.getLogger(__name__)
 
 

@@ -8,7 +8,7 @@ from bot.search.cues import FRAME_STEMS, FRAME_WORDS, SPEECH_VERBS, question_typ
 from bot.search.fuzzy import FuzzyVocabulary
 from bot.search.retrieval import Concept, Query, TfidfRetriever
 from bot.search.synonyms import SynonymTable
-from bot.search.textproc import STOP_WORDS, stem, words
+from bot.search.textproc import STOP_WORDS, acronyms, stem, words
 
 SYNONYM_FACTOR = 0.7
 
@@ -54,8 +54,9 @@ class QueryBuilder:
         unknown: list[str] = []
         seen: set[int] = set()  # index terms some concept already holds: each counts once
         done: set[int] = set()
+        names = acronyms(question)  # "UN", "US": not the stop words "un", "us"
         for position, token in enumerate(tokens):
-            if token in STOP_WORDS:
+            if token in STOP_WORDS and token not in names:
                 continue
             span = span_at.get(position)
             if span is None:

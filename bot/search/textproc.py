@@ -66,9 +66,23 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(IRREGULAR.get(word, word))
 
 
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def acronyms(text: str) -> frozenset[str]:
+    """Stop words written in capitals, which are names there ("What did the UN say?", "the US embassy", "WHO"),
+    lower-cased; none when the text shouts (half its words in capitals)."""
+    found = _ACRONYM.findall(text)
+    if not found or 2 * len(found) > len(_WORD.findall(text)):
+        return frozenset()
+    return frozenset(w.lower() for w in found) & STOP_WORDS
+
+
 def analyze(text: str) -> list[str]:
-    """Index terms of a text: normalised, stop words dropped, Snowball-stemmed."""
-    return [stem(w) for w in words(text) if w not in STOP_WORDS]
+    """Index terms of a text: normalised, stop words dropped (not when written as an acronym), Snowball-stemmed."""
+    kept = acronyms(text)
+    return [stem(w) for w in words(text) if w not in STOP_WORDS or w in kept]
 
 
 # How people type in a chat: contractions without their apostrophe and common abbreviations, read as the words
