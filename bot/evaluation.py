@@ -93,6 +93,8 @@ def pool_from_texts(texts: Sequence[tuple[str, str]]) -> Pool:
 def load_event(path: Path = EVENT_SET, corpus: Path = ROOT / "corpus") -> tuple[Pool, list[Item]]:
     records = [read_file(p) for p in list_files(corpus)]
     pool = pool_from_texts([(r.title, r.text) for r in records])
+    pool.documents = {i: DocumentRef(i, r.title, r.publisher, r.date, r.url)  # as the bot knows them
+                      for i, r in enumerate(records, start=1)}
     pool.synonyms = SynonymTable.load(corpus)
     items = []
     for line in path.read_text(encoding="utf-8").splitlines():
