@@ -21,7 +21,7 @@ from bot.corpus import DocumentRecord
 from bot.ingest import SyncReport, sync_folder
 from bot.live_index import LiveIndex
 from bot.records import ChunkRow, DocumentRef
-from bot.search import KnowledgeBase, SynonymTable
+from bot.search import KnowledgeBase, SynonymTable, commonness
 from bot.search.textproc import STOP_WORDS, words
 from bot.storage import Database, DocumentStore
 from bot.storage.admin import AdminRegistry, SettingsStore
@@ -78,6 +78,7 @@ class QAService:
 
     def start(self, corpus_dir: Path | None, *, progress: Progress | None = None) -> SyncReport | None:
         """Migrate, sync the corpus folder (if any) and build or load the index."""
+        commonness.warm_up()
         self.database.migrate()
         self.admins.load()
         saved = self.saved_settings.get(THRESHOLD_KEY)

@@ -53,6 +53,19 @@ def test_question_mostly_about_words_the_corpus_never_uses_is_declined() -> None
     assert partly_unknown.answered and partly_unknown.passages[0].chunk_id == 100
 
 
+def test_an_everyday_word_the_corpus_never_uses_weighs_less_than_a_name() -> None:
+    """"got" is unknown to this corpus but among the commonest English words: it does not outweigh "hurt".
+    "mayor" is unknown and rarer in everyday English: the question is still mostly about something else."""
+    from bot.search.commonness import weight_factor
+
+    assert weight_factor("got") < 0.3 and weight_factor("mayor") == 1.0 and weight_factor("atambayev") == 1.0
+    rows = [ChunkRow(1, 1, 0, "Thirty-six people were hurt in the clashes."),
+            ChunkRow(2, 1, 1, "The village is quiet.")]
+    answerer = Answerer(KnowledgeBase.build(rows, DOCS), threshold=DEFAULT_THRESHOLD, top_k=3)
+    assert answerer.answer("how many got hurt").answered
+    assert not answerer.answer("who is the mayor of the village").answered
+
+
 def test_a_figure_question_no_passage_answers_with_a_figure_is_declined() -> None:
     """"How many" wants a figure: when none of the best passages states one beyond the question's own, they
     do not answer it, however well their words match."""

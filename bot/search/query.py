@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 
+from bot.search.commonness import weight_factor
 from bot.search.cues import FRAME_STEMS, FRAME_WORDS, SPEECH_VERBS, question_type
 from bot.search.fuzzy import FuzzyVocabulary
 from bot.search.retrieval import Concept, Query, TfidfRetriever
@@ -100,7 +101,8 @@ class QueryBuilder:
         if term is None:
             if _is_frame_word(token):
                 return None, None
-            return Concept((), self.retriever.idf_max_), token
+            # unknown: as rare as the rarest term, unless everyday English uses it all the time ("got", "think")
+            return Concept((), self.retriever.idf_max_ * weight_factor(token)), token
         if term[0] in seen:
             return None, None
         seen.add(term[0])
