@@ -253,6 +253,93 @@ def live(size: int) -> dict[str, Any]:
             "question_p99_ms_meanwhile": percentile(waits, 0.99), "question_max_ms_meanwhile": max(waits)}
 
 
+# --- the postings budget: quality and speed at a million sentences ------------------------------------------
+
+def budget(budgets: list[int], questions_count: int = 2000) -> list[dict[str, Any]]:
+    """SQuAD part-b's sentences hidden among generated ones up to a million, its answerable questions asked with
+    each postings budget (postings walked per question; None: all): P@1 and latency."""
+    from bot.answering import DEFAULT_THRESHOLD, Answerer
+    from bot.evaluation import correct, load_squad
+    from bot.records import ChunkRow, DocumentRef
+    from bot.search import KnowledgeBase
+
+    pool, items = load_squad(SQUAD / "part-b.json")
+    items = [i for i in items if i.answerable][:questions_count]
+    rows, documents = list(pool.rows), dict(pool.documents)
+    first_doc, first_id = max(documents) + 1, len(rows) + 1
+    for i, text in enumerate(corpus(1_000_000 - len(rows))):
+        document = first_doc + i // SENTENCES_PER_DOCUMENT
+        documents.setdefault(document, DocumentRef(document, f"Document {document}"))
+        rows.append(ChunkRow(first_id + i, document, i % SENTENCES_PER_DOCUMENT, text))
+    knowledge = KnowledgeBase.build(rows, documents)
+    del rows
+    squad_ids = {r.chunk_id for r in pool.rows}
+    results = []
+    for walked in budgets:
+        knowledge.retriever.max_postings = walked or 10**12
+        answerer = Answerer(knowledge, threshold=DEFAULT_THRESHOLD, top_k=10)
+        hits = 0
+
+        def answer(question: str, item: Any = None) -> None:
+            nonlocal hits
+            passages = answerer.answer(question).passages
+            if item is not None and passages and passages[0].chunk_id in squad_ids \
+                    and correct(passages[0].quote, item.answers):
+                hits += 1
+
+        for item in items[:20]:
+            answer(item.question)
+        latencies = []
+        for item in items:
+            started = time.perf_counter()
+            answer(item.question, item)
+            latencies.append((time.perf_counter() - started) * 1000)
+        results.append({"budget": walked, "questions": len(items), "p_at_1": hits / len(items),
+                        "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)})
+    return results
+
+
+# --- the command line, measured from outside ------------------------------------------------------------------
+
+def cli_gaps(count: int = 1000) -> list[dict[str, Any]]:
+    """`python -m bot ask --json --top 10 --corpus DIR` fed `count` questions on standard input: the time
+    between consecutive answer lines, as a program reading its output sees it (start-up excluded)."""
+    import threading
+
+    event = [json.loads(line)["q"] for line in (ROOT / "benchmarks" / "data" / "event_questions.jsonl")
+             .read_text().splitlines() if line.strip()]
+    squad_dir = Path(tempfile.mkdtemp())
+    try:
+        articles = json.loads((SQUAD / "part-b.json").read_text())["data"]
+        for i, article in enumerate(articles):
+            body = "\n\n".join(p["context"] for p in article["paragraphs"])
+            (squad_dir / f"{i:02d}.txt").write_text(f"---\ntitle: {article['title']}\n---\n{body}\n")
+        squad = [qa["question"] for a in articles for p in a["paragraphs"] for qa in p["qas"]]
+        results = []
+        for name, folder, asked in (("seed corpus", ROOT / "corpus", event),
+                                    ("SQuAD part-b, 24 articles", squad_dir, squad)):
+            lines = [(asked * (count // len(asked) + 1))[i] for i in range(count)]
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "ask", "--json", "--top", "10", "--corpus", str(folder)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+            assert process.stdin is not None and process.stdout is not None
+
+            def feed(stream: Any = process.stdin) -> None:
+                for line in lines:
+                    stream.write(line.replace("\n", " ") + "\n")
+                stream.close()
+
+            threading.Thread(target=feed, daemon=True).start()
+            stamps = [time.perf_counter() for _ in process.stdout]
+            process.wait(60)
+            gaps = [(b - a) * 1000 for a, b in zip(stamps, stamps[1:])]
+            results.append({"corpus": name, "answers": len(stamps), "gap_p50_ms": percentile(gaps, 0.5),
+                            "gap_mean_ms": statistics.mean(gaps), "gap_p99_ms": percentile(gaps, 0.99)})
+        return results
+    finally:
+        shutil.rmtree(squad_dir, ignore_errors=True)
+
+
 # --- the bot's throughput ------------------------------------------------------------------------------------
 
 def bot_throughput(users: int, seconds: float) -> list[dict[str, Any]]:
@@ -352,7 +439,9 @@ def bot_throughput(users: int, seconds: float) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--parts", default="index,ingest,live,bot")
+    parser.add_argument("--parts", default="index,ingest,live,bot,cli",
+                        help="comma-separated: index,ingest,live,bot,cli,budget (budget: P@1 and speed per "
+                             "postings budget at 1M sentences, about 4 minutes)")
     parser.add_argument("--ingest-size", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15.0)
@@ -397,6 +486,17 @@ def main() -> None:
         print("\n| path | users | answered | lost | per second |\n|---|---|---|---|---|")
         for row in report["bot"]:
             print(f"| {row['path']} | {row['users']} | {row['answered']} | {row['lost']} | {row['per_second']:.0f} |")
+    if "cli" in parts:
+        report["cli"] = cli_gaps()
+        print("\n| `ask --json --top 10`, from outside | answers | gap p50 ms | gap mean ms | gap p99 ms |\n|---|---|---|---|---|")
+        for row in report["cli"]:
+            print(f"| {row['corpus']} | {row['answers']} | {row['gap_p50_ms']:.2f} | {row['gap_mean_ms']:.2f} | "
+                  f"{row['gap_p99_ms']:.2f} |")
+    if "budget" in parts:
+        report["budget"] = budget([100_000, 80_000, 60_000, 0])
+        print("\n| postings budget (1M sentences, SQuAD part-b hidden in them) | P@1 | p50 ms | p99 ms |\n|---|---|---|---|")
+        for row in report["budget"]:
+            print(f"| {row['budget'] or 'all'} | {row['p_at_1']:.3f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nsaved {args.out}")

@@ -105,7 +105,7 @@ class TfidfRetriever:
         context_weight: float = 0.05,
         cue_boost: float = 0.3,
         coordination: float = 1.0,
-        max_postings: int = 100_000,
+        max_postings: int = 80_000,
     ) -> None:
         self.analyzer = analyzer
         self.k1 = k1
