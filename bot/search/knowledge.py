@@ -20,7 +20,7 @@ from bot.search.fuzzy import FuzzyVocabulary
 from bot.search.query import QueryBuilder
 from bot.search.retrieval import Hit, Query, TfidfRetriever
 from bot.search.synonyms import SynonymTable
-from bot.search.textproc import STOP_WORDS, acronyms, stem, words
+from bot.search.textproc import STOP_WORDS, content_words, stem
 
 
 class ChunkTable:
@@ -262,7 +262,6 @@ def _unclosed_openings(text: str) -> int:
 
 def _analyse(text: str, surface: set[str]) -> list[str]:
     """Index terms of a text, noting its surface words for the fuzzy vocabulary."""
-    kept = acronyms(text)
-    tokens = [w for w in words(text) if w not in STOP_WORDS or w in kept]
+    tokens = content_words(text)
     surface.update(tokens)
     return [stem(w) for w in tokens]

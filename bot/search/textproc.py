@@ -79,10 +79,15 @@ def acronyms(text: str) -> frozenset[str]:
     return frozenset(w.lower() for w in found) & STOP_WORDS
 
 
-def analyze(text: str) -> list[str]:
-    """Index terms of a text: normalised, stop words dropped (not when written as an acronym), Snowball-stemmed."""
+def content_words(text: str) -> list[str]:
+    """The words of a text that carry meaning: stop words dropped, unless written as an acronym."""
     kept = acronyms(text)
-    return [stem(w) for w in words(text) if w not in STOP_WORDS or w in kept]
+    return [w for w in words(text) if w not in STOP_WORDS or w in kept]
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of a text: its content words, normalised and Snowball-stemmed."""
+    return [stem(w) for w in content_words(text)]
 
 
 # How people type in a chat: contractions without their apostrophe and common abbreviations, read as the words
