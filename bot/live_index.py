@@ -53,7 +53,7 @@ class LiveIndex:
         (no re-indexing, milliseconds)."""
         with self._write_lock:
             current = self.knowledge
-            knowledge = KnowledgeBase.from_parts(current.table, current.retriever, current.all_documents,
+            knowledge = KnowledgeBase(current.table, current.retriever, current.all_documents,
                                                  synonyms=self._synonyms(), inactive=current.inactive,
                                                  surface=current.surface)
             self._swap(knowledge, self.version)

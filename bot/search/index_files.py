@@ -74,5 +74,5 @@ def load(
         return None
     if len(table) != sum(len(s.ids) for s in retriever.segments_):
         return None
-    return KnowledgeBase.from_parts(table, retriever, documents, synonyms=synonyms, inactive=inactive,
+    return KnowledgeBase(table, retriever, documents, synonyms=synonyms, inactive=inactive,
                                     surface=surface)

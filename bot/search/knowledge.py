@@ -72,8 +72,9 @@ class ChunkTable:
 class KnowledgeBase:
     """Chunks (as a `ChunkTable`), the documents they come from and the index over them, answering as one.
 
-    Make one with `build` (index rows) or `from_parts` (an index already built or loaded); `extend` and
-    `with_active` make new ones from it. Documents in `inactive` stay in the index but are never quoted."""
+    Make one with `build` (index rows) or the constructor (an index already built or loaded: nothing is
+    recomputed); `extend` and `with_active` make new ones from it. Documents in `inactive` stay in the index but
+    are never quoted."""
 
     def __init__(
         self,
@@ -116,20 +117,6 @@ class KnowledgeBase:
                                                      tokens=tokens)
         return cls(table, fitted, documents, synonyms=synonyms, inactive=inactive, surface=surface)
 
-    @classmethod
-    def from_parts(
-        cls,
-        table: ChunkTable,
-        retriever: TfidfRetriever,
-        documents: Mapping[int, DocumentRef],
-        *,
-        synonyms: SynonymTable | None = None,
-        inactive: Iterable[int] = (),
-        surface: Iterable[str] = (),
-    ) -> KnowledgeBase:
-        """A knowledge base over an index already built (loaded from disk, or shared): nothing is recomputed."""
-        return cls(table, retriever, documents, synonyms=synonyms, inactive=inactive, surface=surface)
-
     def _masks(self) -> list[np.ndarray | None]:
         """One mask per index segment: which rows may be quoted (None: all)."""
         masks: list[np.ndarray | None] = []
@@ -154,14 +141,14 @@ class KnowledgeBase:
         seen: set[str] = set()
         tokens = [_analyse(r.text, seen) for r in kept]
         retriever = self.retriever.extend([r.text for r in kept], added.ids, groups=added.documents, tokens=tokens)
-        return KnowledgeBase.from_parts(
+        return KnowledgeBase(
             self.table.concat(added), retriever, {**self.all_documents, **documents}, synonyms=self.synonyms,
             inactive=self.inactive - set(documents), surface=self.surface | seen,
         )
 
     def with_active(self, documents: Mapping[int, DocumentRef], inactive: Iterable[int]) -> KnowledgeBase:
         """The same index with other documents quotable (removal and restore cost no re-indexing)."""
-        return KnowledgeBase.from_parts(self.table, self.retriever, {**self.all_documents, **documents},
+        return KnowledgeBase(self.table, self.retriever, {**self.all_documents, **documents},
                                         synonyms=self.synonyms, inactive=inactive, surface=self.surface)
 
     @property
