@@ -35,6 +35,7 @@ EVENT_HOLDOUT2 = ROOT / "benchmarks" / "data" / "event_holdout2.jsonl"
 EVENT_HOLDOUT3 = ROOT / "benchmarks" / "data" / "event_holdout3.jsonl"
 # Written at the start of the second answer-quality round, before any change; scored unseen at its end.
 EVENT_HOLDOUT4 = ROOT / "benchmarks" / "data" / "event_holdout4.jsonl"
+EVENT_HOLDOUT5 = ROOT / "benchmarks" / "data" / "event_holdout5.jsonl"
 DATASETS = ROOT.parent / "shared" / "datasets"
 DIALOGUES_DEV = ROOT / "benchmarks" / "data" / "dialogues_dev.jsonl"
 # Written before any conversation code and scored once, at the end of that work.
@@ -216,6 +217,7 @@ def available_datasets(names: Sequence[str]) -> tuple[dict[str, tuple[Pool, list
         "event-holdout2": lambda: load_event(EVENT_HOLDOUT2),
         "event-holdout3": lambda: load_event(EVENT_HOLDOUT3),
         "event-holdout4": lambda: load_event(EVENT_HOLDOUT4),
+        "event-holdout5": lambda: load_event(EVENT_HOLDOUT5),
         "squad-a": lambda: load_squad(DATASETS / "squad-v1.1-dev" / "part-a.json"),
         "squad-b": lambda: load_squad(DATASETS / "squad-v1.1-dev" / "part-b.json"),
         "squad2": lambda: load_squad(DATASETS / "squad-v2.0-mini" / "dev-v2.0.json"),
