@@ -104,9 +104,10 @@ class Answerer:
                 quote = self.knowledge.readable(row)  # whole quotations, not their halves
                 passages.append(Passage(quote, hit.score, hit.chunk_id, self.knowledge.documents[row.document_id]))
         subject = definition_subject(question)
-        if subject is not None and passages:
+        heads = self._spellings(subject) if subject is not None else frozenset()
+        if heads and passages:
             # "What is X?": a sentence that spells X out beats one that only mentions it.
-            ranked = [(p.score * (DEFINITION_BOOST if defines(p.quote, subject) else 1.0), i, p)
+            ranked = [(p.score * (DEFINITION_BOOST if defines(p.quote, heads) else 1.0), i, p)
                       for i, p in enumerate(passages)]
             passages = [p for _, _, p in sorted(ranked, key=lambda r: (-r[0], r[1]))]
         if (not passages or passages[0].score < self.threshold or query.unknown_share >= UNKNOWN_SHARE_LIMIT
@@ -116,6 +117,16 @@ class Answerer:
         shown = self._one_per_source(passages, counted=counted)
         differ = bool(counted) and len(shown) > 1 and _differ(shown, counted)  # type: ignore[arg-type]
         return Answer(asked, True, passages[:wanted], "answered", shown, differ)
+
+    def _spellings(self, subject: str) -> frozenset[str]:
+        """The index terms that stand for the last word of a thing to define: itself, its corrected spelling and
+        its synonym-table alternatives ("atambaev" -> "atambayev")."""
+        if any(w in STOP_WORDS for w in words(subject)):
+            return frozenset()  # "president before atambayev", "the head of the gknb": not the name to define
+        concepts = [c for c in self.knowledge.parse(subject).concepts if c.alternatives]
+        if not concepts:
+            return frozenset()
+        return frozenset(self.knowledge.retriever.term(t) for t, _ in concepts[-1].alternatives)
 
     def _one_per_source(self, passages: list[Passage], *, counted: frozenset[str] | None) -> list[Passage]:
         """The best passage, then the best of each other document that comes close to it.

@@ -155,27 +155,42 @@ def figures(text: str) -> frozenset[str]:
 # adjacent runs that can split the same spaces (those were cubic on a run of spaces).
 _DEFINITION_QUESTION = re.compile(r"(?:what|who) (?:is|are|was|were) (?:the |an? )?(.+)", re.IGNORECASE)
 _MEANING_QUESTION = re.compile(r"what (?:does|do|did) (?:the )?(.+) (?:stand for|mean)", re.IGNORECASE)
+_WHO_IS_THAT = re.compile(r"(.+?),? (?:who|what) (?:is|was) (?:that|this|he|she|it)", re.IGNORECASE)  # "asanov who is that"
 
 
 def definition_subject(question: str) -> str | None:
-    """For "What is the GKNB?", "What does GKNB stand for?" or "Who is Kursan Asanov?", the thing to define;
-    None for other questions."""
+    """For "What is the GKNB?", "What does GKNB stand for?", "Who is Kursan Asanov?" or "asanov who is that", the
+    thing to define; None for other questions."""
     question = " ".join(question.split()).rstrip("? ")
-    match = _DEFINITION_QUESTION.fullmatch(question) or _MEANING_QUESTION.fullmatch(question)
+    match = (_DEFINITION_QUESTION.fullmatch(question) or _MEANING_QUESTION.fullmatch(question)
+             or _WHO_IS_THAT.fullmatch(question))
     if not match or len(match.group(1).split()) > 4:
         return None
     return match.group(1)
 
 
-def defines(sentence: str, subject: str) -> bool:
-    """Whether a sentence reads like a definition of `subject`: an expansion in brackets ("committee (GKNB)",
-    "GKNB (the committee)") or an apposition ("Asanov, the deputy minister", "Minister Kursan Asanov")."""
-    name = re.escape(subject.strip())
-    patterns = (
-        rf"\(\s*{name}\s*\)",
-        rf"\b{name}\s*\(",
-        rf"\b{name},\s+(?:a|an|the|who|which)\b",
-        rf"\b(?!(?:The|A|An|This|That|These|Those|Its|His|Her|Their|Our|In|On|At|Of)\b)[A-Z][a-z]+\s+{name}\b"
-        if subject[:1].isupper() else r"(?!x)x",
-    )
-    return any(re.search(p, sentence, re.IGNORECASE if i < 3 else 0) for i, p in enumerate(patterns))
+_SENTENCE_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
+_APPOSITION = re.compile(r",\s+(?:a|an|the|who|which)\b", re.IGNORECASE)
+_TITLE = re.compile(r"([A-Za-z]+)\s+$")  # the word just before
+_NOT_A_TITLE = frozenset("the a an this that these those its his her their our in on at of to by and or".split())
+
+
+def defines(sentence: str, heads: frozenset[str]) -> bool:
+    """Whether a sentence reads like a definition of the thing whose last word has one of the stems `heads` (its
+    spellings in the corpus: "Atambaev" asks of "Atambayev"): an expansion in brackets ("committee (GKNB)",
+    "GKNB (the committee)"), an apposition ("Asanov, the deputy minister") or a name with its title or first name
+    ("Minister Kursan Asanov"). A possessive ("Atambayev's supporters") is about something else."""
+    for match in _SENTENCE_WORD.finditer(sentence):
+        word = match.group(0)
+        if word[-2:] in ("'s", "\u2019s") or stem(word.lower()) not in heads:
+            continue
+        before, after = sentence[: match.start()], sentence[match.end():]
+        if after.lstrip().startswith("(") or (before.rstrip().endswith("(") and after.lstrip().startswith(")")):
+            return True
+        if _APPOSITION.match(after):
+            return True
+        title = _TITLE.search(before)
+        if (title and word[0].isupper() and title.group(1)[0].isupper()
+                and title.group(1).lower() not in _NOT_A_TITLE):
+            return True
+    return False
