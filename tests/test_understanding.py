@@ -220,3 +220,15 @@ def test_chat_spellings_and_frame_words_do_not_count_against_a_question() -> Non
         assert answer.answered and answer.passages[0].chunk_id == chunk, question
         assert answer.question == question  # the JSON keeps what was asked
     assert not answerer.answer("how tall is the committee").answered  # height is the question, not a frame
+
+
+def test_a_name_held_only_as_a_possessive_is_about_someone_else() -> None:
+    """"Did Atambayev shoot?" is not answered by "Atambayev's supporters shot back" (the supporters shot);
+    "What did Atambayev's supporters shoot?" still is."""
+    rows = [
+        ChunkRow(1, 1, 0, "Atambayev's supporters shot back."),
+        ChunkRow(2, 2, 0, "Atambayev said he shot twice into the air from the balcony of the house."),
+    ]
+    knowledge = KnowledgeBase.build(rows, {1: DocumentRef(1, "A"), 2: DocumentRef(2, "B")})
+    assert knowledge.search("did atambayev shoot", 2)[0].chunk_id == 2
+    assert knowledge.search("did atambayev's supporters shoot", 2)[0].chunk_id == 1

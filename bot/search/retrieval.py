@@ -47,6 +47,7 @@ class Query:
     concepts: tuple[Concept, ...]
     answer_type: AnswerType | None = None
     unknown: tuple[str, ...] = field(default=())
+    possessives: frozenset[str] = field(default=frozenset())  # index terms the question writes as "X's"
 
     @property
     def unknown_share(self) -> float:

@@ -34,6 +34,16 @@ def words(text: str) -> list[str]:
     return [_POSSESSIVE.sub("", tok) if "'" in tok else tok for tok in _TOKEN.findall(normalize(text))]
 
 
+def words_with_possessives(text: str) -> list[str]:
+    """Normalised word tokens as written, "'s" kept ("atambayev's")."""
+    return _TOKEN.findall(normalize(text))
+
+
+def possessive_terms(text: str) -> frozenset[str]:
+    """The index terms a text writes in the possessive ("Atambayev's supporters" -> "atambayev")."""
+    return frozenset(stem(tok[:-2]) for tok in _TOKEN.findall(normalize(text)) if tok.endswith("'s"))
+
+
 # Irregular English verb forms that a stemmer cannot join to their base ("said" -> "say").
 IRREGULAR = {
     form: base
