@@ -11,11 +11,8 @@ their text.
 Measured with `python -m bot eval` (weight 0.2): SQuAD part-a P@1 +0.2 points and a
 quarter fewer answerable questions declined, the event set +1 question at P@1.
 
-The same pass reads whose a matched word is: "did Atambayev shoot?" is not answered by
-"Atambayev's supporters had shot back", which is about the supporters. A concept the
-sentence holds only as a possessive, when the question does not write it so, takes
-POSSESSIVE_DISCOUNT of its share off the score (holdout 2 P@1 +2.5 points, holdout 4
-+1.4 and 4 points more unanswerable questions declined, SQuAD part-a +0.3; SQuAD 2.0 -0.3).
+The same pass takes off the score what `roles` finds: question words that play another
+part in the sentence ("Atambayev's supporters" for "did Atambayev shoot?").
 """
 
 from __future__ import annotations
@@ -23,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.search.retrieval import Hit, Query
-from bot.search.textproc import analyze, stem, words_with_possessives
+from bot.search import roles
+from bot.search.textproc import analyze
 
 WEIGHT = 0.2
 WINDOW = 4
@@ -48,22 +46,6 @@ def proximity(terms: Sequence[str], query: Query, owner_of: Mapping[str, list[in
     return total
 
 
-POSSESSIVE_DISCOUNT = 0.8
-
-
-def possessive_only(text: str, query: Query, owner_of: Mapping[str, list[int]]) -> float:
-    """The weight of the question's concepts that the sentence holds only as a possessive ("Atambayev's supporters")
-    while the question does not ("did Atambayev shoot"): the sentence is about someone else."""
-    plain: set[int] = set()
-    owned: set[int] = set()
-    for token in words_with_possessives(text):
-        possessive = token.endswith("'s")
-        term = stem(token[:-2] if possessive else token)
-        for concept in owner_of.get(term, ()):
-            (owned if possessive and term not in query.possessives else plain).add(concept)
-    return sum(query.concepts[c].weight for c in owned - plain)
-
-
 def rerank(
     hits: Sequence[Hit],
     query: Query,
@@ -73,7 +55,7 @@ def rerank(
     weight: float = WEIGHT,
 ) -> list[Hit]:
     """`hits` re-scored with the proximity bonus (as a share of `bound`, the query's best possible score) and the
-    possessive discount, best first. A one-concept question has no pairs: only the discount applies."""
+    roles discount, best first. A one-concept question has no pairs: only the discount applies."""
     if not query.concepts or bound <= 0:
         return list(hits)
     owner_of: dict[str, list[int]] = {}
@@ -90,7 +72,7 @@ def rerank(
             continue
         bonus = proximity(analyze(text), query, owner_of) if pairs else 0.0
         score = min(hit.score + weight * bonus / bound, 1.0)
-        score *= 1 - POSSESSIVE_DISCOUNT * possessive_only(text, query, owner_of) / total
+        score *= 1 - roles.discount(text, query, owner_of) / total
         rescored.append(Hit(hit.chunk_id, score))
     rescored.sort(key=lambda h: (-h.score, h.chunk_id))
     return rescored
