@@ -232,3 +232,19 @@ def test_a_name_held_only_as_a_possessive_is_about_someone_else() -> None:
     knowledge = KnowledgeBase.build(rows, {1: DocumentRef(1, "A"), 2: DocumentRef(2, "B")})
     assert knowledge.search("did atambayev shoot", 2)[0].chunk_id == 2
     assert knowledge.search("did atambayev's supporters shoot", 2)[0].chunk_id == 1
+
+
+def test_a_noun_is_not_matched_by_a_verb_of_the_same_stem() -> None:
+    """"Was there a fire?" asks of the noun, not of "fired"; "who fired?" asks of the verb, not of "a fire"; a derived
+    noun means what its verb does ("being investigated" still finds "an investigation")."""
+    rows = [
+        ChunkRow(1, 1, 0, "Guards fired shots."),
+        ChunkRow(2, 2, 0, "Later that night a fire broke out in the old barn behind the house."),
+        ChunkRow(3, 3, 0, "Prosecutors opened an investigation into the mayor."),
+        ChunkRow(4, 4, 0, "The mayor was investigated and the house was searched by prosecutors in the spring."),
+    ]
+    knowledge = KnowledgeBase.build(rows, {i: DocumentRef(i, str(i)) for i in range(1, 5)})
+    assert knowledge.search("was there a fire", 2)[0].chunk_id == 2
+    assert knowledge.search("who fired", 2)[0].chunk_id == 1
+    assert {h.chunk_id for h in knowledge.search("why was the mayor investigated", 2)} == {3, 4}
+    assert knowledge.search("was there an investigation", 1)[0].chunk_id == 3

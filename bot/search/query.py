@@ -9,7 +9,7 @@ from bot.search.cues import FRAME_STEMS, FRAME_WORDS, SPEECH_VERBS, question_typ
 from bot.search.fuzzy import FuzzyVocabulary
 from bot.search.retrieval import Concept, Query, TfidfRetriever
 from bot.search.synonyms import SynonymTable
-from bot.search.textproc import STOP_WORDS, acronyms, possessive_terms, stem, words
+from bot.search.textproc import STOP_WORDS, acronyms, noun_terms, past_terms, possessive_terms, stem, words
 
 SYNONYM_FACTOR = 0.7
 
@@ -72,7 +72,8 @@ class QueryBuilder:
                 unknown.append(missing)
             if concept is not None:
                 concepts.append(concept)
-        return Query(tuple(concepts), answer_type, tuple(unknown), possessive_terms(question))
+        return Query(tuple(concepts), answer_type, tuple(unknown), possessive_terms(question), noun_terms(question),
+                     past_terms(question))
 
     def _span_concept(
         self, phrase: list[str], alternatives: list[tuple[str, ...]], seen: set[int]

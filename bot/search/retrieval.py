@@ -48,6 +48,8 @@ class Query:
     answer_type: AnswerType | None = None
     unknown: tuple[str, ...] = field(default=())
     possessives: frozenset[str] = field(default=frozenset())  # index terms the question writes as "X's"
+    nouns: frozenset[str] = field(default=frozenset())  # ... uses as nouns ("a fire")
+    pasts: frozenset[str] = field(default=frozenset())  # ... writes as a verb's past ("fired")
 
     @property
     def unknown_share(self) -> float:

@@ -39,6 +39,32 @@ def words_with_possessives(text: str) -> list[str]:
     return _TOKEN.findall(normalize(text))
 
 
+DETERMINERS = frozenset("a an the any no some this that his her their its our my your".split())
+
+
+def is_past_form(word: str) -> bool:
+    """"fired", "heard": a verb's past form (regular or irregular), never a noun's."""
+    return (word.endswith("ed") and len(word) > 4) or (word in IRREGULAR and not word.endswith("s"))
+
+
+def is_bare(word: str) -> bool:
+    """A word that is its own stem ("fire", "shot"), not a derivation ("investigation", "removal")."""
+    return len(word) <= len(stem(word)) + 1
+
+
+def noun_terms(text: str) -> frozenset[str]:
+    """The index terms a text uses as bare nouns, right after a determiner ("was there a fire" -> "fire"; not
+    "an investigation", whose verb means the same)."""
+    tokens = words(text)
+    return frozenset(stem(w) for before, w in zip(tokens, tokens[1:])
+                     if before in DETERMINERS and w not in STOP_WORDS and is_bare(w))
+
+
+def past_terms(text: str) -> frozenset[str]:
+    """The index terms a text writes as a verb's past form ("who fired" -> "fire")."""
+    return frozenset(stem(w) for w in words(text) if w not in STOP_WORDS and is_past_form(w))
+
+
 def possessive_terms(text: str) -> frozenset[str]:
     """The index terms a text writes in the possessive ("Atambayev's supporters" -> "atambayev")."""
     return frozenset(stem(tok[:-2]) for tok in _TOKEN.findall(normalize(text)) if tok.endswith("'s"))
