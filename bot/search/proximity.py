@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from bot.search.retrieval import Hit, Query
 from bot.search import roles
-from bot.search.textproc import analyze
+from bot.search.textproc import content_words, stem
 
 WEIGHT = 0.2
 WINDOW = 4
@@ -70,9 +70,11 @@ def rerank(
         if text is None:
             rescored.append(hit)
             continue
-        bonus = proximity(analyze(text), query, owner_of) if pairs else 0.0
+        content = content_words(text)
+        terms = [stem(w) for w in content]  # the sentence's index terms, as `analyze` gives them
+        bonus = proximity(terms, query, owner_of) if pairs else 0.0
         score = min(hit.score + weight * bonus / bound, 1.0)
-        score *= 1 - roles.discount(text, query, owner_of) / total
+        score *= 1 - roles.discount(text, content, terms, query, owner_of) / total
         rescored.append(Hit(hit.chunk_id, score))
     rescored.sort(key=lambda h: (-h.score, h.chunk_id))
     return rescored
