@@ -156,7 +156,7 @@ class Answerer:
 
 
 def _gives_a_figure(question: str, passages: list[Passage]) -> bool:
-    """Whether a passage states a figure the question does not."""
+    """Whether a passage states a figure ("36", "twice") the question does not."""
     asked = figures(question)
     return any(figures(p.quote) - asked for p in passages)
 

@@ -45,6 +45,7 @@ def test_sentence_cues_and_figures() -> None:
     assert figures("36 people, including 15 members") == {"36", "15"}
     assert figures("took six servicemen") == {"six"}
     assert figures("fired several shots") == frozenset()
+    assert figures("they stormed his mansion twice") == {"twice"}  # "how many raids?" is answered by it
 
 
 def test_cues_are_specific() -> None:

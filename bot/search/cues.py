@@ -141,13 +141,13 @@ def sentence_cues(text: str) -> Cue:
 _FIGURE = re.compile(
     r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|"
     r"eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|dozens?|hundreds?|thousands?|millions?|"
-    r"billions?)\b",
+    r"billions?|once|twice|thrice)\b",
     re.IGNORECASE,
 )
 
 
 def figures(text: str) -> frozenset[str]:
-    """The numbers a sentence states ("36", "15", "six"), to tell when two sources give different figures."""
+    """The numbers a sentence states ("36", "15", "six", "twice"), to tell when two sources give different figures."""
     return frozenset(m.group(0).lower().rstrip(".,") for m in _FIGURE.finditer(text))
 
 
