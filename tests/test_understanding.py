@@ -249,3 +249,6 @@ def test_a_noun_is_not_matched_by_a_verb_of_the_same_stem() -> None:
     assert knowledge.search("who fired", 2)[0].chunk_id == 1
     assert {h.chunk_id for h in knowledge.search("why was the mayor investigated", 2)} == {3, 4}
     assert knowledge.search("was there an investigation", 1)[0].chunk_id == 3
+    from bot.search.textproc import is_past_form
+
+    assert is_past_form("fired") and is_past_form("heard") and not is_past_form("speed") and not is_past_form("shots")

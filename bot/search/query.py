@@ -72,8 +72,8 @@ class QueryBuilder:
                 unknown.append(missing)
             if concept is not None:
                 concepts.append(concept)
-        return Query(tuple(concepts), answer_type, tuple(unknown), possessive_terms(question), noun_terms(question),
-                     past_terms(question))
+        return Query(tuple(concepts), answer_type, tuple(unknown), possessive_terms(question), noun_terms(tokens),
+                     past_terms(tokens))
 
     def _span_concept(
         self, phrase: list[str], alternatives: list[tuple[str, ...]], seen: set[int]

@@ -43,8 +43,10 @@ DETERMINERS = frozenset("a an the any no some this that his her their its our my
 
 
 def is_past_form(word: str) -> bool:
-    """"fired", "heard": a verb's past form (regular or irregular), never a noun's."""
-    return (word.endswith("ed") and len(word) > 4) or (word in IRREGULAR and not word.endswith("s"))
+    """"fired", "heard": a verb's past form (regular or irregular); not "speed" or "need"."""
+    if word in IRREGULAR:
+        return not word.endswith("s")
+    return word.endswith("ed") and len(word) > 4 and stem(word) != word
 
 
 def is_bare(word: str) -> bool:
@@ -52,22 +54,21 @@ def is_bare(word: str) -> bool:
     return len(word) <= len(stem(word)) + 1
 
 
-def noun_terms(text: str) -> frozenset[str]:
-    """The index terms a text uses as bare nouns, right after a determiner ("was there a fire" -> "fire"; not
-    "an investigation", whose verb means the same)."""
-    tokens = words(text)
+def noun_terms(tokens: list[str]) -> frozenset[str]:
+    """The index terms that `words` of a text uses as bare nouns, right after a determiner ("was there a fire" ->
+    "fire"; not "an investigation", whose verb means the same)."""
     return frozenset(stem(w) for before, w in zip(tokens, tokens[1:])
                      if before in DETERMINERS and w not in STOP_WORDS and is_bare(w))
 
 
-def past_terms(text: str) -> frozenset[str]:
-    """The index terms a text writes as a verb's past form ("who fired" -> "fire")."""
-    return frozenset(stem(w) for w in words(text) if w not in STOP_WORDS and is_past_form(w))
+def past_terms(tokens: list[str]) -> frozenset[str]:
+    """The index terms that `words` of a text writes as a verb's past form ("who fired" -> "fire")."""
+    return frozenset(stem(w) for w in tokens if w not in STOP_WORDS and is_past_form(w))
 
 
 def possessive_terms(text: str) -> frozenset[str]:
     """The index terms a text writes in the possessive ("Atambayev's supporters" -> "atambayev")."""
-    return frozenset(stem(tok[:-2]) for tok in _TOKEN.findall(normalize(text)) if tok.endswith("'s"))
+    return frozenset(stem(tok[:-2]) for tok in words_with_possessives(text) if tok.endswith("'s"))
 
 
 # Irregular English verb forms that a stemmer cannot join to their base ("said" -> "say").
