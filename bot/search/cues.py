@@ -171,7 +171,6 @@ def definition_subject(question: str) -> str | None:
 
 _SENTENCE_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 _APPOSITION = re.compile(r",\s+(?:a|an|the|who|which)\b", re.IGNORECASE)
-_TITLE = re.compile(r"([A-Za-z]+)\s+$")  # the word just before
 _NOT_A_TITLE = frozenset("the a an this that these those its his her their our in on at of to by and or".split())
 
 
@@ -189,8 +188,7 @@ def defines(sentence: str, heads: frozenset[str]) -> bool:
             return True
         if _APPOSITION.match(after):
             return True
-        title = _TITLE.search(before)
-        if (title and word[0].isupper() and title.group(1)[0].isupper()
-                and title.group(1).lower() not in _NOT_A_TITLE):
-            return True
+        previous = before.rsplit(None, 1)[-1] if before[-1:].isspace() and before.strip() else ""
+        if word[0].isupper() and previous.isalpha() and previous[0].isupper() and previous.lower() not in _NOT_A_TITLE:
+            return True  # the word just before is a title or a first name
     return False
