@@ -149,7 +149,8 @@ def test_definition_questions_prefer_the_sentence_that_spells_the_term_out() -> 
     assert definition_subject("asanov who is that") == "asanov"
     assert defines("Kyrgyzstan's national security committee (GKNB) said", frozenset({"gknb"}))
     assert defines("cited Deputy Interior Minister Kursan Asanov as saying", frozenset({"asanov"}))
-    assert defines("Atambayev, who ruled Kyrgyzstan from 2011 to 2017, said", frozenset({"atambayev"}))
+    assert defines("Atambayev, who ruled Kyrgyzstan from 2011 to 2017, said", frozenset({"atambayev"})) == 2
+    assert defines("Troops came to arrest Almazbek Atambayev.", frozenset({"atambayev"})) == 1
     assert not defines("The GKNB claimed that forces were armed.", frozenset({"gknb"}))
     assert not defines("Around 500 of Mr Atambayev's supporters came.", frozenset({"atambayev"}))  # his supporters
     rows = [
@@ -165,9 +166,12 @@ def test_who_is_questions_typed_in_lower_case_and_misspelt_still_prefer_the_sent
 
     rows = [
         ChunkRow(1, 1, 0, "Thousands of Atambayev's supporters gathered near Atambayev's house."),
-        ChunkRow(2, 1, 1, "Atambayev, who ruled Kyrgyzstan from 2011 to 2017, stayed at home."),
+        ChunkRow(2, 3, 0, "Atambayev, who ruled Kyrgyzstan from 2011 to 2017, stayed at home all day."),
+        ChunkRow(3, 2, 0, "Troops arrested Almazbek Atambayev."),  # a first name says less than an apposition
     ]
-    answerer = Answerer(KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")}), threshold=0.1)
+    documents = {i: DocumentRef(i, f"Doc {i}") for i in (1, 2, 3)}
+    answerer = Answerer(KnowledgeBase.build(rows, documents), threshold=0.1)
+    assert answerer.knowledge.search("atambayev", 3)[0].chunk_id == 3  # the shorter sentence scores higher
     for question in ("who is atambaev", "atambayev who is that", "Who is Atambayev?"):
         assert answerer.answer(question).passages[0].chunk_id == 2, question
     # a question about someone else named by a phrase is no question to define its last word

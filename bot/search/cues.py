@@ -174,21 +174,25 @@ _APPOSITION = re.compile(r",\s+(?:a|an|the|who|which)\b", re.IGNORECASE)
 _NOT_A_TITLE = frozenset("the a an this that these those its his her their our in on at of to by and or".split())
 
 
-def defines(sentence: str, heads: frozenset[str]) -> bool:
+def defines(sentence: str, heads: frozenset[str]) -> int:
     """Whether a sentence reads like a definition of the thing whose last word has one of the stems `heads` (its
     spellings in the corpus: "Atambaev" asks of "Atambayev"): an expansion in brackets ("committee (GKNB)",
     "GKNB (the committee)"), an apposition ("Asanov, the deputy minister") or a name with its title or first name
-    ("Minister Kursan Asanov"). A possessive ("Atambayev's supporters") is about something else."""
+    ("Minister Kursan Asanov"). A possessive ("Atambayev's supporters") is about something else.
+
+    2 for brackets or an apposition, which say what the thing is; 1 for a title or a first name, which only
+    name it fully ("arrest Almazbek Atambayev"); 0 for neither."""
+    found = 0
     for match in _SENTENCE_WORD.finditer(sentence):
         word = match.group(0)
         if word[-2:] in ("'s", "\u2019s") or stem(word.lower()) not in heads:
             continue
         before, after = sentence[: match.start()], sentence[match.end():]
         if after.lstrip().startswith("(") or (before.rstrip().endswith("(") and after.lstrip().startswith(")")):
-            return True
+            return 2
         if _APPOSITION.match(after):
-            return True
+            return 2
         previous = before.rsplit(None, 1)[-1] if before[-1:].isspace() and before.strip() else ""
         if word[0].isupper() and previous.isalpha() and previous[0].isupper() and previous.lower() not in _NOT_A_TITLE:
-            return True  # the word just before is a title or a first name
-    return False
+            found = 1  # the word just before is a title or a first name
+    return found
