@@ -241,9 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="add or update documents from .txt/.md files or folders")
     ingest.add_argument("paths", nargs="+")
     evaluate = sub.add_parser("eval", help="answer-quality benchmark: ours beside scikit-learn and bm25s baselines")
-    evaluate.add_argument("--datasets", default="event,event-holdout,event-holdout2,event-holdout3,event-holdout4,event-holdout5,squad-b,squad2,"
+    evaluate.add_argument("--datasets", default="event,event-holdout,event-holdout2,event-holdout3,event-holdout4,event-holdout5,event-holdout6,squad-b,squad2,"
                           "dialogues-dev,dialogues-holdout",
-                          help="comma-separated: event,event-holdout,event-holdout2,event-holdout3,event-holdout4,event-holdout5,squad-a,squad-b,"
+                          help="comma-separated: event,event-holdout,event-holdout2,event-holdout3,event-holdout4,event-holdout5,event-holdout6,squad-a,squad-b,"
                                "squad2,dialogues-dev,dialogues-holdout")
     evaluate.add_argument("--methods", default="ours,sklearn,bm25s")
     evaluate.add_argument("--threshold", type=float, help="decline threshold (default: DECLINE_THRESHOLD)")

@@ -35,7 +35,10 @@ EVENT_HOLDOUT2 = ROOT / "benchmarks" / "data" / "event_holdout2.jsonl"
 EVENT_HOLDOUT3 = ROOT / "benchmarks" / "data" / "event_holdout3.jsonl"
 # Written at the start of the second answer-quality round, before any change; scored unseen at its end.
 EVENT_HOLDOUT4 = ROOT / "benchmarks" / "data" / "event_holdout4.jsonl"
+# Written at the start of the third round (slang, misspellings); scored unseen at its end.
 EVENT_HOLDOUT5 = ROOT / "benchmarks" / "data" / "event_holdout5.jsonl"
+# Written at the start of the fourth round, before any change; scored unseen at its end.
+EVENT_HOLDOUT6 = ROOT / "benchmarks" / "data" / "event_holdout6.jsonl"
 DATASETS = ROOT.parent / "shared" / "datasets"
 DIALOGUES_DEV = ROOT / "benchmarks" / "data" / "dialogues_dev.jsonl"
 # Written before any conversation code and scored once, at the end of that work.
@@ -218,6 +221,7 @@ def available_datasets(names: Sequence[str]) -> tuple[dict[str, tuple[Pool, list
         "event-holdout3": lambda: load_event(EVENT_HOLDOUT3),
         "event-holdout4": lambda: load_event(EVENT_HOLDOUT4),
         "event-holdout5": lambda: load_event(EVENT_HOLDOUT5),
+        "event-holdout6": lambda: load_event(EVENT_HOLDOUT6),
         "squad-a": lambda: load_squad(DATASETS / "squad-v1.1-dev" / "part-a.json"),
         "squad-b": lambda: load_squad(DATASETS / "squad-v1.1-dev" / "part-b.json"),
         "squad2": lambda: load_squad(DATASETS / "squad-v2.0-mini" / "dev-v2.0.json"),
