@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from bot.search.retrieval import Hit, NotFittedError, TfidfRetriever
+from bot.search.retrieval import Hit, NotFittedError, TfidfRetriever, _sum_by_row
 
 DOCS = [
     "Special forces stormed the mansion of the former president.",
@@ -113,3 +113,18 @@ def test_a_postings_budget_still_walks_the_rare_terms_whole() -> None:
     assert budgeted.search(question, 1)[0].chunk_id == exact.search(question, 1)[0].chunk_id == len(texts)
     assert len(budgeted.search("common", 500)) <= 100  # the common term alone is cut to the budget
     assert len(exact.search("common", 5000)) == len(texts)
+
+
+def test_scores_add_up_per_sentence_as_a_plain_sum_would() -> None:
+    """The one-sort merge of postings (row and weight packed in one integer) against a dictionary sum."""
+    rng = np.random.default_rng(7)
+    rows = rng.integers(0, 5_000, 20_000).astype(np.int64)
+    values = rng.random(20_000).astype(np.float32) * 9
+    values[:50] = 0.0  # a zero weight is still a posting
+    expected: dict[int, list[float]] = {}
+    for row, value in zip(rows.tolist(), values.tolist()):
+        expected.setdefault(row, []).append(value)
+    got_rows, sums, counts = _sum_by_row(rows, values)
+    assert got_rows.tolist() == sorted(expected)
+    assert counts.tolist() == [len(expected[r]) for r in sorted(expected)]
+    assert np.allclose(sums, [sum(expected[r]) for r in sorted(expected)], rtol=1e-6)

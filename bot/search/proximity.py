@@ -71,7 +71,7 @@ def rerank(
             rescored.append(hit)
             continue
         content = content_words(text)
-        terms = [stem(w) for w in content]  # the sentence's index terms, as `analyze` gives them
+        terms = list(map(stem, content))  # the sentence's index terms, as `analyze` gives them
         bonus = proximity(terms, query, owner_of) if pairs else 0.0
         score = min(hit.score + weight * bonus / bound, 1.0)
         score *= 1 - roles.discount(text, content, terms, query, owner_of) / total

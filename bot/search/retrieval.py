@@ -360,18 +360,18 @@ def _accumulate(
         take[term] = min(sizes[term], max(left // waiting, 1))
         left -= take[term]
         waiting -= 1
-    rows_parts, value_parts, owner_parts = [], [], []
-    for concept, term, factor in wanted:
+    rows_parts, value_parts = [], []
+    for _, term, factor in wanted:
         start = indptr[term]
         rows_parts.append(indices[start: start + take[term]])
-        value_parts.append(data[start: start + take[term]] * factor)
-        owner_parts.append(np.full(take[term], concept, dtype=np.int64))
+        value_parts.append(data[start: start + take[term]] * np.float32(factor))
     rows = np.concatenate(rows_parts).astype(np.int64)
     if rows.size == 0:
         return None
-    values = np.concatenate(value_parts).astype(np.float64)
+    values = np.concatenate(value_parts).astype(np.float32, copy=False)
     if len(wanted) > len({c for c, _, _ in wanted}):
-        keys = np.concatenate(owner_parts) * rows_in_segment + rows
+        owners = np.repeat(np.array([c for c, _, _ in wanted], dtype=np.int64), [len(r) for r in rows_parts])
+        keys = owners * rows_in_segment + rows
         order = np.lexsort((-values, keys))
         first = np.ones(len(order), dtype=bool)
         first[1:] = keys[order][1:] != keys[order][:-1]
@@ -380,18 +380,17 @@ def _accumulate(
 
 
 def _sum_by_row(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(distinct rows ascending, the sum of their values, how many values each had). One sort of row and position
-    packed into one integer: a third faster than np.unique's argsort at 100k postings."""
+    """(distinct rows ascending, the sum of their values, how many values each had). `values` are float32 and never
+    negative (term weights), so each one's bits ride in the low half of its row's 64-bit key: one sort of the keys
+    groups the rows with their values (a third faster than np.unique's argsort plus a gather at 100k postings)."""
     n = rows.size
-    shift = max(int(n - 1).bit_length(), 1)
-    keys = rows.astype(np.int64)
-    keys <<= shift
-    keys |= np.arange(n, dtype=np.int64)
+    keys = rows << 32
+    keys |= values.view(np.uint32)
     keys.sort()
-    positions = keys & ((1 << shift) - 1)
-    keys >>= shift  # now the rows, ascending
+    weights = (keys & 0xFFFFFFFF).astype(np.uint32).view(np.float32)
+    keys >>= 32  # now the rows, ascending
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    sums = np.add.reduceat(values[positions], starts)
+    sums = np.add.reduceat(weights, starts, dtype=np.float64)
     counts = np.diff(starts, append=n).astype(np.float64)
     return keys[starts], sums, counts
 
