@@ -22,6 +22,7 @@ from bot.ingest import SyncReport, sync_folder
 from bot.live_index import LiveIndex
 from bot.records import ChunkRow, DocumentRef
 from bot.search import KnowledgeBase, SynonymTable, commonness
+from bot.search.synonyms import FILE_NAME as SYNONYMS_FILE
 from bot.search.textproc import STOP_WORDS, words
 from bot.storage import Database, DocumentStore
 from bot.storage.admin import AdminRegistry, SettingsStore
@@ -84,8 +85,10 @@ class QAService:
         saved = self.saved_settings.get(THRESHOLD_KEY)
         if saved is not None:
             self.threshold = float(saved)
-        if SynonymTable.file_lines(corpus_dir):  # the file seeds the table once; admins edit it by command after
-            self.synonyms.seed(SynonymTable.file_lines(corpus_dir))
+        shipped = SynonymTable.file_lines(corpus_dir)
+        added = self.synonyms.take_in(shipped) if shipped else []  # all of them at first, then lines shipped since
+        if added:
+            log.info("took in %d synonym line(s) from %s: %s", len(added), SYNONYMS_FILE, "; ".join(added))
         report = sync_folder(self.store, corpus_dir, progress=progress) if corpus_dir is not None else None
         self.index.load_or_rebuild()
         return report

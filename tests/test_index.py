@@ -1,5 +1,6 @@
 """The index on disk and growing in place: saved after changes, loaded at start only when it matches."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,18 @@ def test_another_instance_follows_the_synonym_table(tmp_path: Path) -> None:
     assert not second.answer("What is the death toll?").answered
     assert second.refresh() is True and second.answer("What is the death toll?").answered
     assert second.refresh() is False
+
+
+def test_a_synonym_line_shipped_in_a_new_release_reaches_an_existing_database(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    question = "What is the death toll?"
+    assert not service_on(url, tmp_path / "index", corpus).answer(question).answered
+    with (corpus / "synonyms.txt").open("a", encoding="utf-8") as seed:
+        seed.write("\ndeath toll = killed = died\n")  # the next release ships this line
+    upgraded = service_on(url, tmp_path / "index", corpus)
+    assert upgraded.answer(question).answered
+    number = next(n for n, line in upgraded.synonyms.lines() if line == "death toll = killed = died")
+    upgraded.remove_synonym(number)  # an admin does not want it
+    assert not service_on(url, tmp_path / "index", corpus).answer(question).answered  # and it stays removed

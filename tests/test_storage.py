@@ -1,3 +1,4 @@
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from bot.ingest import sync_folder
 from bot.storage import Database, DatabaseError, DocumentStore
 from bot.storage.documents import AddOutcome
 from bot.storage.models import Base, Chunk, Document
+from bot.storage.synonyms import SynonymStore
 
 from .conftest import CORPUS
 
@@ -112,3 +114,44 @@ def test_broken_database_url_is_one_clear_error(url: str) -> None:
     with pytest.raises(DatabaseError) as info:
         Database(url).migrate()
     assert "secret" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_seed_lines_shipped_later_are_taken_in_and_removed_ones_stay_removed(database: Database) -> None:
+    store = SynonymStore(database)
+    assert store.take_in(["raid = storm", "hurt = injured"]) == ["raid = storm", "hurt = injured"]
+    assert store.take_in(["raid = storm", "hurt = injured"]) == []  # the next start: nothing new
+    version = store.version()
+    number = next(n for n, line in store.lines() if line == "raid = storm")
+    store.remove(number)  # an admin removes a seed line
+    store.add("fled = ran away", added_by="admin")  # and adds one by hand that a later release also ships
+    shipped = ["raid = storm", "hurt = injured", "fled = ran away", "succeed = successor"]
+    assert store.take_in(shipped) == ["succeed = successor"]
+    assert [line for _, line in store.lines()] == ["hurt = injured", "fled = ran away", "succeed = successor"]
+    assert store.version() != version  # other instances see the change
+    assert store.take_in(shipped) == []
+
+
+def test_a_database_seeded_before_seed_lines_were_recorded_gets_only_new_lines(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import insert
+
+    from bot.storage.db import MIGRATIONS
+    from bot.storage.models import Synonym
+
+    db = Database(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")  # the schema of the release before
+        now = dt.datetime.now(dt.timezone.utc)
+        connection.execute(insert(Synonym.__table__), [
+            {"line": "raid = storm", "added_by": "seed", "added_at": now},
+            {"line": "toll = killed", "added_by": "admin", "added_at": now},
+        ])
+    db.migrate()
+    store = SynonymStore(db)
+    assert store.take_in(["raid = storm", "succeed = successor"]) == ["succeed = successor"]
+    assert [line for _, line in store.lines()] == ["raid = storm", "toll = killed", "succeed = successor"]
+    db.dispose()

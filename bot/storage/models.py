@@ -124,3 +124,13 @@ class Synonym(Base):
     line: Mapped[str] = mapped_column(String(500))
     added_by: Mapped[str | None] = mapped_column(String(100))
     added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SeedLine(Base):
+    """A line of corpus/synonyms.txt this database has taken in: a line shipped later is added at the next start,
+    one taken in and then removed by an admin is not added again."""
+
+    __tablename__ = "synonym_seed_lines"
+
+    line: Mapped[str] = mapped_column(String(500), primary_key=True)
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,4 +1,7 @@
-"""The synonym table's lines in the database: seeded once from corpus/synonyms.txt, then edited by admins.
+"""The synonym table's lines in the database: taken in from corpus/synonyms.txt, edited by admins.
+
+Each start takes in the seed file's lines the database has never seen: a new database gets them all, an existing
+one the lines shipped since. A seed line an admin removed has been seen, so it stays removed.
 
 Every change bumps a counter in the same transaction, so other instances (and a saved index's users) see that
 the table changed.
@@ -11,7 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from bot.storage.db import Database
-from bot.storage.models import Setting, Synonym
+from bot.storage.models import SeedLine, Setting, Synonym
 from bot.storage.questions import utcnow
 
 VERSION = "synonyms_version"
@@ -32,15 +35,26 @@ class SynonymStore:
             setting = session.get(Setting, VERSION)
             return setting.value if setting else "0"
 
-    def seed(self, lines: Iterable[str]) -> bool:
-        """Fill the table from the seed file's lines, once in the database's life; False when already seeded."""
+    def take_in(self, lines: Iterable[str]) -> list[str]:
+        """Add the seed file's lines this database has never taken in (none that it already holds, as an admin may
+        have added one by hand); the lines added, in file order."""
+        lines = list(dict.fromkeys(lines))
         with self.db.session() as session:
-            if session.get(Setting, SEEDED, with_for_update=True) is not None:
-                return False
-            session.add(Setting(key=SEEDED, value="1", updated_at=utcnow()))
-            session.add_all(Synonym(line=line, added_by="seed", added_at=utcnow()) for line in lines)
-            _bump(session)
-            return True
+            lock = session.get(Setting, SEEDED, with_for_update=True)  # one instance takes lines in at a time
+            if lock is None:
+                session.add(Setting(key=SEEDED, value="1", updated_at=utcnow()))
+            seen = set(session.scalars(select(SeedLine.line)))
+            fresh = [line for line in lines if line not in seen]
+            if not fresh:
+                return []
+            held = set(session.scalars(select(Synonym.line)))
+            added = [line for line in fresh if line not in held]
+            now = utcnow()
+            session.add_all(SeedLine(line=line, taken_at=now) for line in fresh)
+            session.add_all(Synonym(line=line, added_by="seed", added_at=now) for line in added)
+            if added:
+                _bump(session)
+            return added
 
     def add(self, line: str, *, added_by: str) -> int:
         with self.db.session() as session:
