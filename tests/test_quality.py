@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.answering import DEFAULT_THRESHOLD
-from bot.evaluation import (EVENT_HOLDOUT, EVENT_HOLDOUT2, EVENT_HOLDOUT3, EVENT_HOLDOUT4, EVENT_HOLDOUT5, EVENT_SET, Scores,
-                            load_event, ours, score)
+from bot.evaluation import (EVENT_HOLDOUT, EVENT_HOLDOUT2, EVENT_HOLDOUT3, EVENT_HOLDOUT4, EVENT_HOLDOUT5, EVENT_HOLDOUT6,
+                            EVENT_SET, Scores, load_event, ours, score)
 
 # set -> (P@1, R@3, unanswerable declined at least, answerable declined at most)
 FLOORS = {
@@ -18,6 +18,7 @@ FLOORS = {
     EVENT_HOLDOUT3: (0.65, 0.85, 0.63, 0.16),
     EVENT_HOLDOUT4: (0.72, 0.90, 0.78, 0.11),
     EVENT_HOLDOUT5: (0.52, 0.67, 0.58, 0.27),
+    EVENT_HOLDOUT6: (0.55, 0.78, 0.58, 0.17),
 }
 
 
