@@ -1,4 +1,5 @@
 import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot.storage.models import Base, Chunk, Document
 from bot.storage.synonyms import SynonymStore
 
 from .conftest import CORPUS
+from .pg import PostgresServer
 
 
 def counts(db: Database) -> tuple[int, int]:
@@ -154,4 +156,28 @@ def test_a_database_seeded_before_seed_lines_were_recorded_gets_only_new_lines(d
     store = SynonymStore(db)
     assert store.take_in(["raid = storm", "succeed = successor"]) == ["succeed = successor"]
     assert [line for _, line in store.lines()] == ["raid = storm", "toll = killed", "succeed = successor"]
+    db.dispose()
+
+
+def test_two_instances_starting_at_once_take_each_seed_line_in_once(postgres: PostgresServer) -> None:
+    url = postgres.new_database()
+    Database(url).migrate()
+    shipped = [f"word{i} = other{i}" for i in range(50)]
+    barrier = threading.Barrier(2)
+    results: list[list[str]] = []
+
+    def start() -> None:
+        db = Database(url)
+        barrier.wait()
+        results.append(SynonymStore(db).take_in(shipped))
+        db.dispose()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(len(r) for r in results) == [0, 50]  # one took them in, the other found them taken
+    db = Database(url)
+    assert [line for _, line in SynonymStore(db).lines()] == shipped
     db.dispose()

@@ -18,7 +18,7 @@ from bot.storage.models import SeedLine, Setting, Synonym
 from bot.storage.questions import utcnow
 
 VERSION = "synonyms_version"
-SEEDED = "synonyms_seeded"
+SEEDED = "synonyms_seeded"  # the row instances lock while they take seed lines in (made by migration 0005)
 
 
 class SynonymStore:
@@ -40,9 +40,8 @@ class SynonymStore:
         have added one by hand); the lines added, in file order."""
         lines = list(dict.fromkeys(lines))
         with self.db.session() as session:
-            lock = session.get(Setting, SEEDED, with_for_update=True)  # one instance takes lines in at a time
-            if lock is None:
-                session.add(Setting(key=SEEDED, value="1", updated_at=utcnow()))
+            # One instance takes lines in at a time: the row is made by migration 0005, so none races to create it.
+            session.get(Setting, SEEDED, with_for_update=True)
             seen = set(session.scalars(select(SeedLine.line)))
             fresh = [line for line in lines if line not in seen]
             if not fresh:

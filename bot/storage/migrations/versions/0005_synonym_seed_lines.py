@@ -6,9 +6,13 @@ Create Date: 2026-11-22
 
 A database seeded before this revision knows only the seed lines it still holds: those are recorded as taken
 in. A seed line an admin removed before this revision cannot be told from a new one and comes back once.
+The row that instances lock while they take lines in is made here, so that two instances starting at once on a
+new database never race to create it.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import sqlalchemy as sa
 from alembic import op
@@ -32,6 +36,10 @@ def upgrade() -> None:
                               .where(synonyms.c.added_by == "seed").group_by(synonyms.c.line)).all()
     if rows:
         op.bulk_insert(seen, [{"line": line, "taken_at": added_at} for line, added_at in rows])
+    settings = sa.table("settings", sa.column("key", sa.String), sa.column("value", sa.String),
+                        sa.column("updated_at", sa.DateTime(timezone=True)))
+    if connection.execute(sa.select(settings.c.key).where(settings.c.key == "synonyms_seeded")).first() is None:
+        op.bulk_insert(settings, [{"key": "synonyms_seeded", "value": "1", "updated_at": dt.datetime.now(dt.timezone.utc)}])
 
 
 def downgrade() -> None:
