@@ -18,7 +18,7 @@ from typing import TextIO, TypeVar
 
 from tqdm import tqdm
 
-from bot import conversation, messages
+from bot import ask_lines, conversation, messages
 from bot.answering import Answer, EmptyQuestion
 from bot.config import Settings
 from bot.corpus import list_files
@@ -83,63 +83,37 @@ def print_answer(answer: Answer, service: QAService, top: int | None, out: TextI
 
 def render_text(reply: conversation.Reply, service: QAService, *, max_chars: int) -> str:
     """A reply as the terminal shows it: the bot's messages as plain text."""
-    parts = messages.render(reply, documents=list(service.knowledge.documents.values()), max_chars=max_chars)
+    parts = messages.render(reply, documents=list(service.knowledge.documents.values()), max_chars=max_chars,
+                            terminal=True)
     return messages.html_to_text("\n\n".join(parts))
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     top = args.top or settings.top_k
-    if args.question is not None and not args.question.strip():
+    if args.question is not None and not any(ch.isalnum() for ch in args.question):  # "", "?", "...", "🔥"
         print(messages.html_to_text(messages.empty_question()), file=sys.stderr)
         return EXIT_USAGE
     service = open_service(settings, args.corpus)
     if args.question is not None:
         answer = service.answer(args.question, top)
         if args.json:
-            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+            print(json.dumps(ask_lines.answer_record(answer), ensure_ascii=False))
         else:
             print_answer(answer, service, args.top, sys.stdout)
         return EXIT_OK
     contexts = conversation.Contexts(settings.context_seconds)
     for line in sys.stdin:
-        sys.stdout.write(json.dumps(ask_line(line.rstrip("\n"), service, contexts, top), ensure_ascii=False) + "\n")
+        record = ask_lines.ask_line(line.rstrip("\n"), service, contexts, top, max_chars=settings.max_question_chars)
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return EXIT_OK
-
-
-def ask_line(line: str, service: QAService, contexts: conversation.Contexts, top: int) -> dict[str, object]:
-    """One line of `ask` input answered as JSON. A plain line is a question on its own; a JSON object
-    `{"chat": "ID", "question": "..."}` is read in the light of that chat's earlier questions in this run, and
-    its answer says what it was taken to mean (`understood_as`, `about`) when the chat's context was used."""
-    chat: object = None
-    question = line
-    if line.lstrip().startswith("{"):
-        try:
-            data = json.loads(line)
-        except ValueError:
-            data = None
-        if isinstance(data, dict) and isinstance(data.get("question"), str):
-            question, chat = data["question"], str(data.get("chat", ""))
-    try:
-        if chat is None:
-            return service.answer(question, top).to_dict()
-        answer, understood = conversation.ask_in_context(service, question, contexts, chat, top)
-    except EmptyQuestion:
-        record: dict[str, object] = {"question": question, "answered": False, "passages": [], "error": "empty question"}
-        if chat is not None:
-            record["chat"] = chat
-        return record
-    record = {**answer.to_dict(), "chat": chat}
-    if understood.about is not None:
-        record.update(understood_as=understood.question, about=understood.about)
-    return record
 
 
 def chat_reply(text: str, service: QAService, settings: Settings, contexts: conversation.Contexts | None = None) -> str:
     """What the bot would say to a private message, commands and follow-ups included (without Telegram's flood
     limit)."""
     reply = conversation.reply_to(text, service, max_chars=settings.max_question_chars, commands=True,
-                                  contexts=contexts, conversation="terminal")
+                                  contexts=contexts, conversation=("terminal", None))
     return render_text(reply, service, max_chars=settings.max_question_chars)
 
 

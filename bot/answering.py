@@ -21,6 +21,9 @@ DEFAULT_THRESHOLD = 0.15
 CLOSE_TO_BEST = 0.8
 SOURCES_CONSIDERED = 10
 FIGURE_FLOOR = 0.3
+# A "how many" question's best passage that states no figure of the counted thing gives way to one that does and
+# scores at least this share of it.
+COUNTING_FLOOR = 0.5
 DEFINITION_BOOST = (1.0, 1.15, 1.3)  # by what `defines` finds: nothing, a title or first name, brackets or apposition
 # A question half of whose weight is words the corpus never uses asks about something else ("Who is the mayor
 # of Bishkek?" knows only "Bishkek"), however well the rest matches. Calibrated with the threshold (README).
@@ -114,6 +117,12 @@ class Answerer:
                 or (query.answer_type == "number" and not _gives_a_figure(question, passages[:FIGURE_DEPTH]))):
             return Answer(asked, False, passages[:wanted], "no_match")
         counted = counted_terms(question, query, self.knowledge.retriever.term) if query.answer_type == "number" else None
+        if counted and not figures_counting(passages[0].quote, counted):
+            # "how many were wounded": a sentence that counts the wounded beats one that only mentions a wound
+            counting = next((p for p in passages[1:SOURCES_CONSIDERED] if p.score >= COUNTING_FLOOR * passages[0].score
+                             and figures_counting(p.quote, counted)), None)
+            if counting is not None:
+                passages = [counting, *(p for p in passages if p is not counting)]
         shown = self._one_per_source(passages, counted=counted)
         differ = bool(counted) and len(shown) > 1 and _differ(shown, counted)  # type: ignore[arg-type]
         return Answer(asked, True, passages[:wanted], "answered", shown, differ)
@@ -163,7 +172,6 @@ def _gives_a_figure(question: str, passages: list[Passage]) -> bool:
 
 _HOW_MANY = re.compile(r"\b(?:how many|how much|number of|count of|total of)\s+(?:the\s+|of\s+)?([a-z][a-z'-]*)",
                        re.IGNORECASE)
-COUNT_WINDOW = 3  # index terms between a figure and the word it counts
 # Counted words that say little of what is counted: then what the question says of them is counted too.
 GENERIC_COUNTS = frozenset(stem(w) for w in "people persons folks men women individuals times".split())
 
@@ -176,6 +184,8 @@ def counted_terms(question: str, query: Query, term_of: Callable[[int], str]) ->
         return frozenset()
     counted = stem(match.group(1))
     concepts = [{term_of(t) for t, _ in concept.alternatives} for concept in query.concepts]
+    if match.group(1).lower() in STOP_WORDS and concepts:  # "how many were hurt": the hurt are counted
+        return frozenset(concepts[0])
     for index, terms in enumerate(concepts):
         if counted in terms:
             if counted in GENERIC_COUNTS and index + 1 < len(concepts):
@@ -192,11 +202,29 @@ def _differ(shown: list[Passage], counted: frozenset[str]) -> bool:
     return all(found) and len(set(found)) > 1
 
 
+COUNT_REACH = 4  # words after a figure that may name what it counts ("500 of Atambayev's supporters")
+_COUNT_JOINS = frozenset("of as the his her their its more than".split())
+
+
 def figures_counting(text: str, counted: frozenset[str]) -> frozenset[str]:
-    """The figures a sentence states within COUNT_WINDOW words of a counted term."""
-    tokens = [w for w in words(text) if w not in STOP_WORDS or figures(w)]
+    """The figures a sentence states of a counted thing: the thing follows the figure ("over 50 injured", "six
+    servicemen as hostages", "500 of Atambayev's supporters"), or the figure counts people and the sentence says
+    what befell them ("36 people ... admitted to hospital with injuries"). "Six servicemen" and "500 supporters"
+    are not two counts of one thing, nor "20 buses filled with troops" a count of troops."""
+    tokens = words(text)
+    stems = [stem(t) for t in tokens]
+    said = set(stems)
     near = set()
     for i, token in enumerate(tokens):
-        if figures(token) and any(stem(t) in counted for t in tokens[max(i - COUNT_WINDOW, 0): i + COUNT_WINDOW + 1]):
-            near |= figures(token)
+        found = figures(token)
+        if not found:
+            continue
+        following = []
+        for j in range(i + 1, min(i + 1 + COUNT_REACH, len(tokens))):
+            if tokens[j] in STOP_WORDS and tokens[j] not in _COUNT_JOINS:
+                break
+            following.append(stems[j])
+        if any(s in counted for s in following) or (
+                following and following[0] in GENERIC_COUNTS and not counted.isdisjoint(said)):
+            near |= found
     return frozenset(near)

@@ -130,20 +130,90 @@ def answer_messages(answer: Answer, *, sources: int) -> list[str]:
 
 
 def render(reply: Reply, *, documents: Sequence[DocumentRef], max_chars: int, first_name: str | None = None,
-           admin_help: str | None = None) -> list[str]:
-    """A reply as messages (Telegram HTML; the terminal shows them through `html_to_text`)."""
+           admin_help: str | None = None, terminal: bool = False) -> list[str]:
+    """A reply as messages (Telegram HTML; the terminal shows them through `html_to_text`, and its help lists only
+    what works there)."""
     if reply.kind == "answer" and reply.answer is not None:
-        parts = answer_messages(reply.answer, sources=len(documents))
-        if reply.about and reply.answer.answered:
-            parts[0] = f"<i>About {esc(shorten(reply.about, QUESTION_SHOWN))}:</i>\n{parts[0]}"
-        return pack(parts)
+        if reply.answer.answered or reply.answer.reason == "no_documents":
+            parts = answer_messages(reply.answer, sources=len(documents))
+            if reply.about:
+                parts[0] = f"<i>About {esc(shorten(reply.about, QUESTION_SHOWN))}:</i>\n{parts[0]}"
+            return pack(parts)
+        if reply.understood:
+            return [read_as_decline(reply.understood, len(documents))]
+        return answer_messages(reply.answer, sources=len(documents))
     if reply.kind == "sources":
         return sources_list(documents)
     if reply.kind == "help":
-        return [help_text(max_chars) + (f"\n\n{admin_help}" if admin_help else "")]
+        return [help_text(max_chars, terminal=terminal) + (f"\n\n{admin_help}" if admin_help else "")]
+    if reply.kind == "more":
+        return more_passages(reply.passages) if reply.answer is not None else [more_of_nothing()]
+    if reply.kind == "source":
+        return source_of_answer(reply.documents)
+    if reply.kind == "vote":
+        return [vote_thanks(reply.vote)]
+    if reply.kind == "other_language":
+        return [other_language(reply.language or "")]
     single = {"greeting": lambda: greeting(first_name), "thanks": thanks, "too_long": lambda: too_long(max_chars),
-              "empty": empty_question, "unknown_command": unknown_command}
+              "empty": empty_question, "unknown_command": unknown_command, "ack": ack, "confused": confused}
     return [single[reply.kind]()]
+
+
+def read_as_decline(understood: str, sources: int) -> str:
+    """A follow-up declined: how it was read, so that a wrong guess shows."""
+    return (f"I read this as <i>“{esc(shorten(understood, QUESTION_SHOWN))}”</i>. My sources don't say.\n"
+            f"If you meant something else, ask it in full. I only know about {EVENT_LINE} "
+            f"({sources} news {'source' if sources == 1 else 'sources'}).")
+
+
+def ack() -> str:
+    return "🙂 Ask me anything else about the raid on Koi-Tash."
+
+
+def confused() -> str:
+    return ("Sorry if that wasn't clear. Try asking in other words, or say <i>more</i> for other passages "
+            "and <i>source?</i> for where the quote comes from.")
+
+
+def more_of_nothing() -> str:
+    return f"Ask me a question first, for example: <i>{esc(EXAMPLE_QUESTIONS[0])}</i>"
+
+
+def source_of_answer(documents: Sequence[DocumentRef]) -> list[str]:
+    """Where the last answer's quotes come from: title, publisher, date, and the link, or that there is none."""
+    if not documents:
+        return ["That passage is no longer in my sources."]
+    rows = ["That comes from:" if len(documents) == 1 else "Those quotes come from:"]
+    for doc in documents:
+        details = ", ".join(part for part in (esc(shorten(doc.publisher or "", TITLE_SHOWN)), format_date(doc.date))
+                            if part)
+        link = (f'\n<a href="{esc_attr(doc.url)}">{esc(shorten(doc.url, TITLE_SHOWN))}</a>' if doc.url
+                else "\n(I have no link for it.)")
+        rows.append(f"• <b>{esc(shorten(doc.title, TITLE_SHOWN))}</b>" + (f" — {details}" if details else "") + link)
+    return lines(rows)
+
+
+OTHER_LANGUAGE = {
+    "ru": ("Мои источники — новости на английском языке, поэтому я отвечаю только на вопросы по-английски. "
+           "Например:"),
+    "ky": ("Менин булактарым — англис тилиндеги жаңылыктар, ошондуктан мен суроолорго англисче гана жооп берем. "
+           "Мисалы:"),
+    "de": "Meine Quellen sind englischsprachige Nachrichten, deshalb beantworte ich nur Fragen auf Englisch. Zum Beispiel:",
+    "fr": ("Mes sources sont des articles de presse en anglais : je ne réponds qu'aux questions posées en anglais. "
+           "Par exemple :"),
+    "es": "Mis fuentes son noticias en inglés, así que solo respondo preguntas en inglés. Por ejemplo:",
+    "tr": "Kaynaklarım İngilizce haberler, bu yüzden yalnızca İngilizce soruları yanıtlıyorum. Örneğin:",
+    "zh": "我的资料来源是英文新闻，所以我只能回答英文问题。例如：",
+    "ar": "مصادري أخبار باللغة الإنجليزية، لذلك أجيب فقط عن الأسئلة المكتوبة بالإنجليزية. مثلاً:",
+}
+
+
+def other_language(language: str) -> str:
+    """A question in another language: in that language where we can, that the sources are English-language
+    news, with an example question in English."""
+    lead = OTHER_LANGUAGE.get(language, "My sources are English-language news, so I answer questions in English only. "
+                                        "For example:")
+    return f"{esc(lead)} <i>{esc(EXAMPLE_QUESTIONS[0])}</i>"
 
 
 def unknown_command() -> str:
@@ -269,7 +339,19 @@ def start(first_name: str | None, sources: int) -> str:
     )
 
 
-def help_text(max_chars: int) -> str:
+def help_text(max_chars: int, *, terminal: bool = False) -> str:
+    """How to ask; the terminal chat's help lists only what works there (no buttons, votes, groups or /forgetme)."""
+    if terminal:
+        return (
+            "<b>How to ask</b>\n"
+            "Write a question in plain words, e.g. <i>Who was killed during the raid?</i> "
+            f"(up to {max_chars} characters). Follow-ups work: <i>what did he say?</i>, <i>and the hostages?</i>, "
+            "<i>when?</i>\n\n"
+            f"<b>What I can answer</b>\nOnly what my sources say about {EVENT_LINE}. I quote them word for word and "
+            "name the source; when they disagree I show both. When they don't cover something I say so.\n\n"
+            "After an answer: <i>more</i> shows further passages, <i>source?</i> says where the quote comes from.\n\n"
+            "/sources lists my sources. An empty line quits."
+        )
     return (
         "<b>How to ask</b>\n"
         "Write a question in plain words, e.g. <i>Who was killed during the raid?</i> "
@@ -281,7 +363,7 @@ def help_text(max_chars: int) -> str:
         "<b>What I can't</b>\n"
         "Anything my sources don't cover: then I say so rather than guess.\n\n"
         "Under each answer: <b>More</b> shows further passages, <b>Context</b> the sentences around the quote, "
-        "and 👍/👎 tell us whether it helped.\n\n"
+        "and 👍/👎 tell us whether it helped (typing <i>more</i>, <i>source?</i>, 👍 or 👎 works too).\n\n"
         "/sources lists my sources. /forgetme deletes the questions and votes you sent me."
     )
 

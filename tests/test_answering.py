@@ -119,8 +119,8 @@ def test_two_sources_with_figures_are_both_shown(seed_service: QAService) -> Non
     assert answer.to_dict()["passages"][0]["quote"] == answer.shown[0].quote  # JSON keeps the best first
     reply = "\n".join(messages.answer_messages(answer, sources=2))
     assert reply.count("<blockquote>") == 2
-    # 36 people admitted to hospital and over 50 injured are counts of different things: no "different figures"
-    assert not answer.sources_differ and "2 of my sources answer this" in reply
+    # 36 people admitted to hospital with injuries and over 50 injured: two counts of the hurt, and they differ
+    assert answer.sources_differ and "My sources give different figures" in reply
 
 
 def test_different_figures_only_for_counts_of_the_same_thing() -> None:

@@ -9,31 +9,74 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application
 
-from bot.conversation import Contexts, Topic, answer_in_context, follow_up, topic_of
+from bot import messages
+from bot.conversation import Contexts, Reply, Topic, answer_in_context, follow_up, reply_to, topic_of
+from bot.languages import foreign_language
 from bot.service import QAService
 
 from .botapi import FakeBotApi
 from .offline import deliver, offline_bot
 
-NAMES = frozenset({"kursan", "asanov", "atambayev", "roza", "otunbayeva"})
-ASANOV = Topic(person="Kursan Asanov", subject="kursan asanov", names="Kursan Asanov")
+ASANOV = Topic("Who is Kursan Asanov?", person="Kursan Asanov", subject="Kursan Asanov")
 
 
-def test_a_pronoun_is_read_as_the_person_last_named() -> None:
-    understood = follow_up("What did he say?", ASANOV, NAMES)
+def test_a_pronoun_is_read_as_the_person_last_named(seed_service: QAService) -> None:
+    knowledge = seed_service.knowledge
+    understood = follow_up("What did he say?", ASANOV, knowledge)
     assert understood.question == "What did Kursan Asanov say?" and understood.about == "Kursan Asanov"
-    assert follow_up("What was his role?", ASANOV, NAMES).question == "What was Kursan Asanov's role?"
+    assert understood.needs_context
+    assert follow_up("What was his role?", ASANOV, knowledge).question == "What was Kursan Asanov's role?"
+    assert follow_up("What did he say?", None, knowledge).about is None  # no topic: nothing to fill in
 
 
-def test_a_bare_question_takes_the_subject_and_a_new_one_stands_alone() -> None:
-    immunity = Topic(person="atambayev immunity", subject="atambayev immunity", names="Atambayev")
-    assert follow_up("When?", immunity, NAMES).question == "When atambayev immunity"
-    assert follow_up("and the corruption charges?", immunity, NAMES).question == "the corruption charges Atambayev"
-    for question in ("How many buses of troops were outside the mansion?",
-                     "When did parliament strip Atambayev of his immunity?"):  # names its own person
-        understood = follow_up(question, ASANOV, NAMES)
-        assert understood.question == question and understood.about is None
-    assert follow_up("What did he say?", None, NAMES).about is None  # no topic: nothing to fill in
+def test_a_question_of_its_own_is_never_read_as_a_follow_up(seed_service: QAService) -> None:
+    knowledge = seed_service.knowledge
+    koi_tash = Topic("what happened in koi tash", subject="koi tash")
+    for question in ("was anyone killed", "what did atambayev say", "How many buses of troops were outside the mansion?",
+                     "When did parliament strip Atambayev of his immunity?", "what is he accused of"):
+        for topic in (ASANOV, koi_tash):
+            understood = follow_up(question, topic, knowledge)
+            if question == "what is he accused of" and topic is ASANOV:
+                continue  # a pronoun with no person of its own: a follow-up
+            assert understood.question == question and understood.about is None, (question, topic)
+    # standalone questions get the very same answer in a chat as alone
+    for question in ("was anyone killed", "what did atambayev say", "how many ppl got hurt"):
+        alone = seed_service.answer(question)
+        in_chat, _ = answer_in_context(seed_service, question, koi_tash)
+        assert [p.chunk_id for p in in_chat.passages] == [p.chunk_id for p in alone.passages]
+
+
+def test_a_bare_question_asks_about_the_last_one(seed_service: QAService) -> None:
+    knowledge = seed_service.knowledge
+    immunity = Topic("what happened to atambayev's immunity", person="atambayev", subject="atambayev's immunity")
+    assert follow_up("When?", immunity, knowledge).question == "When happened to atambayev's immunity"
+    gate = Topic("what happened to the gate", subject="the gate")
+    answer, understood = answer_in_context(seed_service, "by what", gate)
+    assert understood.about is not None and "vehicles rammed into" in answer.passages[0].quote
+
+
+def test_topics_are_names_and_subject_phrases_never_fragments(seed_service: QAService) -> None:
+    knowledge = seed_service.knowledge
+
+    def topic(question: str) -> Topic:
+        answer = seed_service.answer(question)
+        found = topic_of(question, answer, knowledge)
+        assert found is not None, question
+        return found
+
+    assert topic("what happened in koi tash").subject == "koi tash"
+    assert topic("Who is Kursan Asanov?").person == "Kursan Asanov"
+    assert topic("what did the officer die from").subject == "the officer"
+    assert topic("where's atambayev's house").subject == "atambayev's house"
+    hurt = topic("how many ppl got hurt")
+    assert hurt.person == "" and hurt.subject == ""  # "people got hurt" is no subject
+    assert topic("has he increased security in recent weeks").subject == ""  # not "week"
+
+
+def test_and_what_about_asks_the_last_question_of_something_else(seed_service: QAService) -> None:
+    injured = Topic("how many people were injured")
+    answer, understood = answer_in_context(seed_service, "and killed?", injured)
+    assert answer.answered and ("killed" in answer.passages[0].quote or "died" in answer.passages[0].quote)
 
 
 def test_contexts_expire_are_bounded_and_forgotten() -> None:
@@ -47,19 +90,77 @@ def test_contexts_expire_are_bounded_and_forgotten() -> None:
     for key in ((1, 10), (1, 11), (2, 10)):
         contexts.set(key, ASANOV)
     assert contexts.get((1, 10)) is None  # the least recently used went first
-    assert contexts.forget(lambda key: key[1] == 10) == 1 and contexts.get((2, 10)) is None
+    assert contexts.forget(10) == 1 and contexts.get((2, 10)) is None
     assert contexts.get((1, 11)) == ASANOV
 
 
 def test_context_never_quotes_what_the_sources_do_not_say(seed_service: QAService) -> None:
-    names = seed_service.knowledge.names
     first, understood = answer_in_context(seed_service, "Who is Kursan Asanov?", None)
-    topic = topic_of(understood.question, first, names)
+    topic = topic_of(understood.question, first, seed_service.knowledge)
     assert topic is not None and topic.person == "Kursan Asanov"
     said, understood = answer_in_context(seed_service, "What did he say?", topic)
     assert said.answered and "decision to pull out" in said.passages[0].quote and said.question == "What did he say?"
     age, _ = answer_in_context(seed_service, "How old is he?", topic)
     assert not age.answered  # Atambayev's age is in the sources; Asanov's is not
+
+
+def _chat(service: QAService, *texts: str) -> list[Reply]:
+    contexts = Contexts()
+    return [reply_to(text, service, max_chars=500, contexts=contexts, conversation=("c", None)) for text in texts]
+
+
+def test_what_people_type_after_an_answer_is_no_new_question(seed_service: QAService) -> None:
+    replies = _chat(seed_service, "how many hostages were taken", "👍", "ok", "lol", "?", "😂😂", "thanks",
+                    "source?", "more", "more", "who said that?")
+    first = replies[0]
+    assert first.kind == "answer" and first.answer is not None and first.answer.answered
+    assert [r.kind for r in replies[1:7]] == ["vote", "ack", "ack", "confused", "ack", "thanks"]
+    assert all(r.answer is None for r in replies[1:8])
+    source = replies[7]
+    assert source.kind == "source" and source.documents
+    assert source.documents[0].id == first.answer.passages[0].document.id
+    shown = {p.chunk_id for p in first.answer.shown}
+    more, again = replies[8], replies[9]
+    assert more.kind == "more" and more.passages and shown.isdisjoint(p.chunk_id for p in more.passages)
+    assert {p.chunk_id for p in more.passages}.isdisjoint(p.chunk_id for p in again.passages)  # pages on
+    assert replies[10].kind == "source"
+    text = messages.html_to_text("\n".join(messages.render(source, documents=[], max_chars=500)))
+    assert "I have no link for it" in text and source.documents[0].title in text
+
+
+def test_votes_more_and_source_with_nothing_before_them(seed_service: QAService) -> None:
+    vote, more, source = _chat(seed_service, "👍", "more", "source?")
+    assert vote.kind == "ack" and more.kind == "more" and more.answer is None and source.kind == "sources"
+
+
+def test_a_declined_follow_up_says_how_it_was_read(seed_service: QAService) -> None:
+    asanov, age = _chat(seed_service, "Who is Kursan Asanov?", "how old is he")
+    assert age.kind == "answer" and age.answer is not None and not age.answer.answered
+    text = messages.html_to_text(messages.render(age, documents=[], max_chars=500)[0])
+    assert "I read this as" in text and "how old is Kursan Asanov" in text and "My sources don't say" in text
+
+
+def test_a_question_in_another_language_gets_a_reply_in_it(seed_service: QAService) -> None:
+    for text, language, word in (("Сколько было заложников?", "ru", "английском"), ("Атамбаев кайда азыр? Эмне болду, "
+                                 "айтып бериңиз", "ky", "англис"), ("Was ist in Koi-Tash passiert?", "de", "Englisch"),
+                                 ("发生了什么事？", "zh", "英文")):
+        (reply,) = _chat(seed_service, text)
+        assert reply.kind == "other_language" and reply.language == language
+        rendered = messages.render(reply, documents=[], max_chars=500)[0]
+        assert word in rendered and messages.EXAMPLE_QUESTIONS[0] in rendered
+    for english in ("what was the GKNB doing", "Was he arrested?", "die Hard"):
+        assert foreign_language(english) is None
+
+
+def test_figures_disagree_only_when_they_count_the_same_thing(seed_service: QAService) -> None:
+    for question in ("how many injured", "how many people were hurt", "how many were wounded",
+                     "how many people were injured"):
+        answer = seed_service.answer(question)
+        quotes = " ".join(p.quote for p in answer.shown)
+        assert answer.sources_differ and "36 people" in quotes and "over 50 injured" in quotes, question
+    for question in ("how many supporters", "how many troops", "how many hostages", "how many buses",
+                     "how many soldiers were taken hostage"):
+        assert not seed_service.answer(question).sources_differ, question
 
 
 @pytest.fixture

@@ -37,6 +37,22 @@ def _lighter() -> dict[str, float]:
     return factors
 
 
+ENGLISH_FROM = 500  # occurrences in the list from which a word counts as an everyday English word
+
+
+@cache
+def _english() -> frozenset[str]:
+    from spellchecker import SpellChecker
+
+    counts = SpellChecker(distance=1).word_frequency.dictionary
+    return frozenset(word for word, count in counts.items() if count >= ENGLISH_FROM)
+
+
+def is_english_word(word: str) -> bool:
+    """Whether a lower-case word is an everyday English word ("central", "minister", "june"), not a name."""
+    return word in _english()
+
+
 def weight_factor(word: str) -> float:
     """1.0 for a rare word or a name; down to FLOOR for the commonest words ("got", "think")."""
     return _lighter().get(word, 1.0)

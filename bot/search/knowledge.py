@@ -16,6 +16,7 @@ import numpy as np
 
 from bot.records import ChunkRow, DocumentRef
 from bot.search import proximity
+from bot.search.commonness import is_english_word
 from bot.search.fuzzy import FuzzyVocabulary
 from bot.search.query import QueryBuilder
 from bot.search.retrieval import Hit, Query, TfidfRetriever
@@ -207,8 +208,24 @@ class KnowledgeBase:
         found = getattr(self, "_names", None)
         if found is None:
             capitalised = _CAPITALISED.findall(self.table.blob)
-            found = frozenset(w.decode("utf-8", "replace").lower() for w in capitalised) - STOP_WORDS
+            found = frozenset(part for w in capitalised for part in w.decode("utf-8", "replace").lower().split("-")
+                              if part) - STOP_WORDS
             self._names = found
+        return found
+
+    @property
+    def people(self) -> frozenset[str]:
+        """Words of the people the corpus names, lower-cased: those of a run of two or more capitalised words that
+        are no everyday English words ("Kursan Asanov", "Deputy Interior Minister Kursan Asanov" -> kursan,
+        asanov). A place ("Koi-Tash", "outside Bishkek") or an organisation ("GKNB") is named alone."""
+        found = getattr(self, "_people", None)
+        if found is None:
+            people: set[str] = set()
+            for run in _CAPITALISED_RUN.findall(self.table.blob):
+                rare = [w for w in run.decode("utf-8", "replace").lower().split() if not is_english_word(w)]
+                if len(rare) >= 2:
+                    people.update(rare)
+            found = self._people = frozenset(people)
         return found
 
     def neighbours(self, chunk_id: int, before: int = 2, after: int = 2) -> list[ChunkRow]:
@@ -221,7 +238,8 @@ class KnowledgeBase:
         return [self.table.row(i) for i in range(lo, hi) if self.table.documents[i] == document]
 
 
-_CAPITALISED = re.compile(rb"(?<=[a-z0-9,;:)] )[A-Z][A-Za-z]+")
+_CAPITALISED_RUN = re.compile(rb"[A-Z][a-z]+(?: [A-Z][a-z]+)+")
+_CAPITALISED = re.compile(rb"(?<=[a-z0-9,;:)] )[A-Z][A-Za-z]+(?:-[A-Z][A-Za-z]+)*")  # "Koi-Tash": koi, tash
 
 
 def _quotation_marks(text: str) -> tuple[int, int]:

@@ -140,6 +140,10 @@ INFORMAL = {
 _INFORMAL = re.compile(r"\b(" + "|".join(sorted(INFORMAL, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
 
+_WH_IS = re.compile(r"\b(what|who|where|when|how|why)['\u2019]s\b", re.IGNORECASE)
+
+
 def expand_informal(question: str) -> str:
-    """"whats the gknb" -> "what is the gknb", "how many ppl" -> "how many people"."""
-    return _INFORMAL.sub(lambda m: INFORMAL[m.group(1).lower()], question)
+    """"whats the gknb" -> "what is the gknb", "who's jeenbekov" -> "who is jeenbekov", "how many ppl" -> "how many
+    people"."""
+    return _INFORMAL.sub(lambda m: INFORMAL[m.group(1).lower()], _WH_IS.sub(r"\1 is", question))

@@ -134,3 +134,28 @@ class SeedLine(Base):
 
     line: Mapped[str] = mapped_column(String(500), primary_key=True)
     taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConversationState(Base):
+    """What a conversation (a chat; a user inside a group) was last about, shared by every instance: a follow-up
+    may reach another instance than the question before it. Kept until `expires_at` (CONTEXT_SECONDS)."""
+
+    __tablename__ = "conversations"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    sender: Mapped[str | None] = mapped_column(String(100), index=True)
+    topic: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # epoch seconds: one clock for every instance
+
+
+class FloodState(Base):
+    """A sender's recent requests (epoch seconds, JSON) for the flood limit, shared by every instance; `version`
+    makes each update a compare-and-set, so two instances never both take the last free slot."""
+
+    __tablename__ = "flood_states"
+
+    sender: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    recent: Mapped[str] = mapped_column(Text)
+    told: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

@@ -23,10 +23,11 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.conversation import Contexts
+from bot.conversation import StoredContexts
 from bot.telegram.flood import FloodGuard
 from bot.service import QAService
 from bot.storage import Database
+from bot.storage.chat_state import ConversationStore, FloodStore
 from bot.telegram import admin, callbacks, handlers
 from bot.telegram.delivery import Delivery
 from bot.telegram.context import SERVICES_KEY, BotContext, BotServices
@@ -116,8 +117,9 @@ def build_application(
     application.bot_data[SERVICES_KEY] = BotServices(
         service=service,
         settings=settings,
-        flood=FloodGuard(settings.flood_limit, settings.flood_window_seconds),
-        contexts=Contexts(settings.context_seconds),
+        # Shared by every instance on the database: a chat's next message may reach another instance.
+        flood=FloodGuard(settings.flood_limit, settings.flood_window_seconds, store=FloodStore(service.database)),
+        contexts=StoredContexts(ConversationStore(service.database), settings.context_seconds),
     )
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     # A command in an edited message is not a new command, and channel posts are nobody's: neither is acted on.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
-from bot.conversation import Contexts
+from bot.conversation import ContextStore
 from bot.telegram.flood import FloodGuard
 from bot.service import QAService
 
@@ -19,7 +19,7 @@ class BotServices:
     service: QAService
     settings: Settings
     flood: FloodGuard
-    contexts: Contexts  # what each conversation (chat, sender) was about, for follow-up questions
+    contexts: ContextStore  # what each conversation (chat, sender) was about, for follow-up questions
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: ignore[type-arg]

@@ -1,11 +1,20 @@
-"""A per-sender flood limit: at most `limit` questions in any `window` seconds, and one "slow down" per stretch."""
+"""A per-sender flood limit: at most `limit` questions in any `window` seconds, and one "slow down" per stretch.
+
+With several instances on one database the counts are kept there (`FloodStore`), so the limit holds whichever
+instance a message reaches; if the database is briefly gone, each instance counts in memory meanwhile.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -22,31 +31,57 @@ class Verdict:
         return self.wait == 0
 
 
+def judge(recent: list[float], told: bool, now: float, limit: int, window: float) -> tuple[Verdict, list[float], bool]:
+    """The verdict on one more request, given the sender's recent request times; and the new times and told."""
+    recent = [t for t in recent if t > now - window]
+    if len(recent) >= limit:
+        return Verdict(max(recent[0] + window - now, 0.001), not told), recent, True
+    return Verdict(0.0), [*recent, now], False
+
+
+class FloodStore(Protocol):
+    """Shared counts (bot.storage.chat_state.FloodStore): applies a decision to a sender's row atomically."""
+
+    def update(self, sender: int, judge: Callable[[list[float], bool], tuple[list[float], bool]],
+               keep_seconds: float) -> None: ...
+
+
 class FloodGuard:
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic,
+                 store: FloodStore | None = None) -> None:
         self.limit = limit
         self.window = window
         self.clock = clock
-        self._recent: dict[int, deque[float]] = {}
-        self._told: set[int] = set()
+        self.store = store
+        self._recent: dict[int, tuple[list[float], bool]] = {}
 
     def check(self, sender: int) -> Verdict:
         """Count the sender's message if they may send it now; otherwise say how long to wait."""
+        if self.store is not None:
+            try:
+                return self._check_stored(sender)
+            except SQLAlchemyError as error:
+                log.warning("flood counts unavailable (%s); counting in memory meanwhile", type(error).__name__)
         now = self.clock()
-        recent = self._recent.setdefault(sender, deque())
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        if len(recent) >= self.limit:
-            notify = sender not in self._told
-            self._told.add(sender)
-            return Verdict(max(recent[0] + self.window - now, 0.001), notify)
-        self._told.discard(sender)
-        recent.append(now)
+        verdict, recent, told = judge(*self._recent.get(sender, ([], False)), now, self.limit, self.window)
+        self._recent[sender] = (recent, told)
         if len(self._recent) > 10_000:
             self._forget_idle(now)
-        return Verdict(0.0)
+        return verdict
+
+    def _check_stored(self, sender: int) -> Verdict:
+        assert self.store is not None
+        now = time.time()
+        outcome: list[Verdict] = []
+
+        def decide(recent: list[float], told: bool) -> tuple[list[float], bool]:
+            verdict, recent, told = judge(recent, told, now, self.limit, self.window)
+            outcome[:] = [verdict]
+            return recent, told
+
+        self.store.update(sender, decide, self.window)
+        return outcome[0]
 
     def _forget_idle(self, now: float) -> None:
-        for sender in [s for s, r in self._recent.items() if not r or r[-1] <= now - self.window]:
+        for sender in [s for s, (r, _) in self._recent.items() if not r or r[-1] <= now - self.window]:
             del self._recent[sender]
-            self._told.discard(sender)

@@ -76,7 +76,7 @@ async def forget_me(update: Update, context: BotContext) -> None:
     if sender is None or message is None:
         return
     questions, votes = await asyncio.to_thread(context.services.service.reports.forget, sender)
-    context.services.contexts.forget(lambda conversation: conversation[1] == sender)  # type: ignore[index]
+    await asyncio.to_thread(context.services.contexts.forget, sender)
     await send(message, messages.forgotten(questions, votes))
 
 
@@ -102,7 +102,7 @@ async def answer_question(message: Message, context: BotContext, text: str, *, s
               if answer is not None and answer.answered else None)
     first_name = message.from_user.first_name if message.from_user and not message.from_user.is_bot else None
     await send(message, _render(context, reply, first_name=first_name), markup=markup,
-               quote=reply.kind not in ("greeting", "thanks"))
+               quote=reply.kind not in ("greeting", "thanks", "ack", "vote"))
 
 
 async def ask_private(update: Update, context: BotContext) -> None:

@@ -1,0 +1,68 @@
+"""`ask --json`: one line in, one JSON object out; the interface scripts and the chat benchmark use.
+
+A plain line is a question on its own. A JSON object `{"chat": "ID", "question": "..."}` is a message in that
+chat: it gets the reply a person would get there (the same `conversation.reply_to` as the terminal chat and
+Telegram), read in the light of the chat's earlier messages in this run.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot import conversation
+from bot.answering import Answer, EmptyQuestion, Passage
+from bot.records import DocumentRef
+from bot.service import QAService
+
+
+def document_dict(doc: DocumentRef) -> dict[str, Any]:
+    return Passage("", 0.0, 0, doc).to_dict()["document"]
+
+
+def answer_record(answer: Answer) -> dict[str, Any]:
+    return {**answer.to_dict(), "kind": "answer"}
+
+
+def reply_record(reply: conversation.Reply, question: str) -> dict[str, Any]:
+    """A chat reply as JSON: `kind` says what it is; `answered` and `passages` are what was quoted (nothing for
+    small talk, votes or "source?"); a follow-up adds `understood_as` and `about`, declined or not."""
+    record: dict[str, Any] = {"question": question, "kind": reply.kind, "answered": False, "passages": []}
+    if reply.kind == "answer" and reply.answer is not None:
+        record.update(answer_record(reply.answer))
+        record["question"] = question
+        if reply.about is not None:
+            record.update(understood_as=reply.understood, about=reply.about)
+    elif reply.kind == "more":
+        record.update(answered=bool(reply.passages), passages=[p.to_dict() for p in reply.passages])
+    elif reply.kind == "source":
+        record["sources"] = [document_dict(d) for d in reply.documents]
+    elif reply.kind == "vote":
+        record.update(vote=reply.vote, stored=reply.stored)
+    elif reply.kind == "other_language":
+        record["language"] = reply.language
+    elif reply.kind == "empty":
+        record["error"] = "empty question"
+    return record
+
+
+def ask_line(line: str, service: QAService, contexts: conversation.ContextStore, top: int,
+             *, max_chars: int = 10**6) -> dict[str, Any]:
+    """One line of `ask` input answered as JSON (see the module's doc)."""
+    chat: str | None = None
+    question = line
+    if line.lstrip().startswith("{"):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("question"), str):
+            question, chat = data["question"], str(data.get("chat", ""))
+    if chat is None:
+        try:
+            return answer_record(service.answer(question, top))
+        except EmptyQuestion:
+            return {"question": question, "kind": "empty", "answered": False, "passages": [], "error": "empty question"}
+    reply = conversation.reply_to(question, service, max_chars=max_chars, commands=True, contexts=contexts,
+                                  conversation=(chat, None), top_k=top)
+    return {**reply_record(reply, question), "chat": chat}
