@@ -246,6 +246,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if corpus is not None and not corpus.is_dir():
         print(f"--corpus {corpus}: no such folder", file=sys.stderr)
         return EXIT_USAGE
+    if corpus is None and args.command in ("ask", "chat", None, "run") and not settings.corpus_dir.is_dir():
+        print(f"No corpus folder at {settings.corpus_dir.resolve()}: set CORPUS_DIR (and DATA_DIR) to the bot's "
+              "folders, or run it from the project's folder.", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.command == "ask":
             return cmd_ask(args, settings)

@@ -10,11 +10,17 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.answering import DEFAULT_THRESHOLD
 
+# The project's folder when the package runs from a checkout (make run, an editable install): its corpus, data
+# and .env are found from any working directory. Installed elsewhere, paths are relative to the working directory.
+PROJECT = Path(__file__).resolve().parent.parent
+_HOME = PROJECT if (PROJECT / "pyproject.toml").is_file() and (PROJECT / "corpus").is_dir() else Path()
+
 
 class Settings(BaseSettings):
     """Every setting the bot reads; `.env.example` documents each one."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # the project's .env, then one in the working directory (which wins)
+    model_config = SettingsConfigDict(env_file=(_HOME / ".env", ".env"), env_file_encoding="utf-8", extra="ignore")
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -23,9 +29,9 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
 
-    data_dir: Path = Path("data")
+    data_dir: Path = _HOME / "data"
     database_url: str | None = None
-    corpus_dir: Path = Path("corpus")
+    corpus_dir: Path = _HOME / "corpus"
 
     decline_threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)
     top_k: int = Field(default=3, ge=1, le=20)

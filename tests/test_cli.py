@@ -64,8 +64,31 @@ def test_batch_from_stdin_is_json_lines_in_order(db_env: dict[str, str]) -> None
 
 
 def test_empty_question_exits_2(db_env: dict[str, str]) -> None:
-    result = run("ask", "   ", env=db_env)
-    assert result.returncode == 2 and "type a question" in result.stderr.lower()
+    for question in ("   ", "🔥", "?", "..."):  # no words: the same message and status, never a traceback
+        result = run("ask", question, env=db_env)
+        assert result.returncode == 2 and "type a question" in result.stderr.lower(), (question, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_ask_outside_the_project_folder_finds_its_corpus(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {"DATA_DIR": str(tmp_path / "data")}
+    result = run("ask", "How many people were admitted to hospital?", env=env, cwd=elsewhere)
+    assert result.returncode == 0 and "36 people" in result.stdout, result.stderr
+    assert not (elsewhere / "data").exists()
+    missing = run("ask", "anything?", env={**env, "CORPUS_DIR": str(tmp_path / "nowhere")}, cwd=elsewhere)
+    assert missing.returncode == 2 and "CORPUS_DIR" in missing.stderr and missing.stderr.count("\n") == 1
+
+
+def test_the_terminal_help_lists_only_what_works_there(db_env: dict[str, str]) -> None:
+    result = run("chat", stdin="/help\nwho is kursan asanov\nsource?\n👍\n\n", env=db_env)
+    assert result.returncode == 0
+    help_text, answer, source, vote = result.stdout.split("bot> ")[1:5]
+    assert "/forgetme" not in help_text and "@username" not in help_text and "<b>More</b>" not in help_text
+    assert "source?" in help_text and "/sources" in help_text
+    assert "Kursan Asanov" in answer and "Officer killed" in source and "no link" in source
+    assert "Thanks" in vote
 
 
 def test_corpus_dir_answers_in_memory_and_leaves_the_database_alone(tmp_path: Path) -> None:

@@ -202,3 +202,30 @@ async def test_context_expires_and_forgetme_clears_it(bot: tuple[Application, Fa
     await deliver(application, api)
     assert "forgot what we were talking about" in api.sent_to(GROUP, start=mark)[0].params["text"]
     assert "About" not in await ask(application, api, "What did he say?", 403)
+
+
+async def test_on_telegram_a_typed_thumb_votes_and_more_and_source_answer(bot: tuple[Application, FakeBotApi],  # type: ignore[type-arg]
+                                                                          seed_service: QAService) -> None:
+    from sqlalchemy import select
+
+    from bot.storage.models import Vote
+
+    application, api = bot
+    chat = 9901
+
+    async def say(text: str) -> str:
+        mark = api.mark()
+        api.send_text(text, user_id=chat, chat_id=chat)
+        await deliver(application, api)
+        return "\n".join(c.params["text"] for c in api.sent_to(chat, start=mark))
+
+    assert "six servicemen" in await say("how many hostages were taken")
+    assert "glad it helped" in await say("👍")
+    with seed_service.database.session() as session:
+        votes = session.scalars(select(Vote).where(Vote.user_id == chat)).all()
+        assert [v.value for v in votes] == [1]
+    assert "<blockquote>" not in await say("lol")
+    source = await say("source?")
+    assert "comes from" in source and "no link" in source
+    assert "<blockquote>" in await say("more")
+    assert "английском" in await say("Сколько было заложников?")

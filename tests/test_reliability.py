@@ -212,6 +212,10 @@ def test_two_instances_on_one_postgres_follow_each_other(postgres: PostgresServe
         while "seventeen snow leopards" in _say(second_api, question, 7300):
             assert time.monotonic() - removed_at < 5, "the other instance still quotes a removed document"
             time.sleep(0.3)
+        # a follow-up that reaches the other instance still knows what the chat was about
+        assert "Kursan Asanov" in _say(first_api, "Who is Kursan Asanov?", 7301)
+        followed = _say(second_api, "What did he say?", 7301)
+        assert "About Kursan Asanov" in followed and "decision to pull out" in followed
     finally:
         stop_bot(first)
         stop_bot(second)
