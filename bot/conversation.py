@@ -335,7 +335,8 @@ def follow_up(question: str, topic: Topic | None, knowledge: KnowledgeBase | Non
     if not own and person_pronoun is None and _OPENING_WH.match(_LEADS.sub("", text)):
         # "When?", "why", "how many?", "by what": the question word asks about the last question
         asked = _LEADS.sub("", text).strip(" ?.!")
-        return replace(understood, about=_rest_of(topic.question) or topic.question, needs_context=True,
+        return replace(understood, about=topic.subject or topic.person or _rest_of(topic.question) or topic.question,
+                       needs_context=True,
                        question=f"{asked} {_rest_of(topic.question)}")
     if leads and own:
         # "and the hostages?", "what about jeenbekov": the last question asked again of something else
