@@ -75,16 +75,17 @@ def open_service(settings: Settings, corpus: Path | None = None) -> QAService:
 def print_answer(answer: Answer, service: QAService, top: int | None, out: TextIO) -> None:
     """The reply the bot would send; with --top K, up to K quotes that each clear the threshold."""
     shown = conversation.quotable(answer, service.threshold, top) if top else []
+    bold = out.isatty()
     if shown:
-        out.write("\n\n".join(messages.html_to_text(messages.passage_html(p)) for p in shown) + "\n")
+        out.write("\n\n".join(messages.html_to_text(messages.passage_html(p), bold=bold) for p in shown) + "\n")
     else:
-        out.write(render_text(conversation.Reply("answer", answer), service, max_chars=10**9) + "\n")
+        out.write(render_text(conversation.Reply("answer", answer), service, max_chars=10**9, bold=bold) + "\n")
 
 
-def render_text(reply: conversation.Reply, service: QAService, *, max_chars: int) -> str:
-    """A reply as the terminal shows it: the bot's messages as plain text."""
+def render_text(reply: conversation.Reply, service: QAService, *, max_chars: int, bold: bool = False) -> str:
+    """A reply as the terminal shows it: the bot's messages as plain text (bold in ANSI on a terminal)."""
     parts = messages.render(reply, documents=list(service.knowledge.documents.values()), max_chars=max_chars)
-    return messages.html_to_text("\n\n".join(parts))
+    return messages.html_to_text("\n\n".join(parts), bold=bold)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -94,6 +95,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     service = open_service(settings, args.corpus)
     if args.question is not None:
+        picture = conversation.big_picture(args.question, service)
+        if picture is not None:
+            if args.json:
+                print(json.dumps(picture_json(picture), ensure_ascii=False))
+            else:
+                print(render_text(picture, service, max_chars=10**9, bold=sys.stdout.isatty()))
+            return EXIT_OK
         answer = service.answer(args.question, top)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False))
@@ -105,6 +113,17 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.write(json.dumps(ask_line(line.rstrip("\n"), service, contexts, top), ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return EXIT_OK
+
+
+def picture_json(reply: conversation.Reply) -> dict[str, object]:
+    """A brief, a timeline or an answer about sequence, as `ask --json` prints it."""
+    if reply.kind == "brief" and reply.brief is not None:
+        return reply.brief.to_dict()
+    events = [e.to_dict() for e in reply.events or []]
+    if reply.kind == "timeline":
+        return {"kind": "timeline", "events": events}
+    return {"kind": "sequence", "direction": reply.direction, "answered": bool(events),
+            "anchor": reply.anchor.to_dict() if reply.anchor else None, "events": events}
 
 
 def ask_line(line: str, service: QAService, contexts: conversation.Contexts, top: int) -> dict[str, object]:
@@ -122,7 +141,8 @@ def ask_line(line: str, service: QAService, contexts: conversation.Contexts, top
             question, chat = data["question"], str(data.get("chat", ""))
     try:
         if chat is None:
-            return service.answer(question, top).to_dict()
+            picture = conversation.big_picture(question, service)
+            return picture_json(picture) if picture is not None else service.answer(question, top).to_dict()
         answer, understood = conversation.ask_in_context(service, question, contexts, chat, top)
     except EmptyQuestion:
         record: dict[str, object] = {"question": question, "answered": False, "passages": [], "error": "empty question"}
@@ -140,7 +160,7 @@ def chat_reply(text: str, service: QAService, settings: Settings, contexts: conv
     limit)."""
     reply = conversation.reply_to(text, service, max_chars=settings.max_question_chars, commands=True,
                                   contexts=contexts, conversation="terminal")
-    return render_text(reply, service, max_chars=settings.max_question_chars)
+    return render_text(reply, service, max_chars=settings.max_question_chars, bold=sys.stdout.isatty())
 
 
 def cmd_chat(settings: Settings, corpus: Path | None = None) -> int:

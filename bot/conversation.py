@@ -24,12 +24,15 @@ from typing import Literal, Protocol
 
 from bot import smalltalk
 from bot.answering import Answer, EmptyQuestion, Passage
+from bot.brief import Brief, brief_request
+from bot.chronology import Event, sequence_question
 from bot.search import KnowledgeBase
 from bot.search.cues import FRAME_STEMS, SPEECH_VERBS
 from bot.search.textproc import STOP_WORDS, expand_informal, stem, words
 from bot.service import QAService
 
-Kind = Literal["answer", "greeting", "thanks", "too_long", "empty", "help", "sources", "unknown_command"]
+Kind = Literal["answer", "greeting", "thanks", "too_long", "empty", "help", "sources", "unknown_command", "brief",
+               "timeline", "sequence"]
 COMMANDS: dict[str, Kind] = {"/start": "help", "/help": "help", "/sources": "sources"}
 
 
@@ -42,6 +45,10 @@ class Reply:
     answer: Answer | None = None
     question_id: int | None = None
     about: str | None = None
+    brief: Brief | None = None  # "brief": the sentences in the order shown
+    events: list[Event] | None = None  # "timeline": every dated event; "sequence": those after/before `anchor`
+    anchor: Passage | None = None  # "sequence": the sentence taken for the event the question names
+    direction: str | None = None  # "sequence": "after" or "before"
 
 
 # --- conversation context ---------------------------------------------------------------------------------
@@ -265,6 +272,11 @@ def reply_to(text: str, service: QAService, *, max_chars: int, asker: Asker | No
     handlers), small talk, or an answer (logged when `asker` is given). With `contexts`, the message is read in
     the light of `conversation`'s topic, and an answer leaves its own topic behind."""
     stripped = text.strip()
+    if len(text) <= max_chars:
+        topic = contexts.get(conversation) if contexts is not None else None
+        picture = big_picture(text, service, follow_up_possible=topic is not None)
+        if picture is not None:
+            return _logged(picture, service, asker)
     if commands and stripped.startswith("/"):
         return Reply(COMMANDS.get(stripped.split()[0].lower(), "unknown_command"))
     if len(text) > max_chars:
@@ -283,6 +295,35 @@ def reply_to(text: str, service: QAService, *, max_chars: int, asker: Asker | No
         question_id = service.record(answer, chat_type=asker.chat_type, chat_id=asker.chat_id,
                                      user_id=asker.user_id, latency_ms=latency_ms).question_id
     return Reply("answer", answer, question_id, understood.about)
+
+
+_TIMELINE = re.compile(r"^\s*(?:/timeline(?:@\w+)?|(?:the\s+|a\s+)?timeline(?:\s+of\s+(?:the\s+)?events)?|"
+                       r"(?:the\s+)?(?:order|sequence|chronology)\s+of\s+(?:the\s+)?events)\s*[?.!]*\s*$", re.IGNORECASE)
+
+
+def big_picture(text: str, service: QAService, *, follow_up_possible: bool = False) -> Reply | None:
+    """The reply to an overview question (a brief), a timeline request or a question about sequence ("what
+    happened after the raid"); None for anything else."""
+    if _TIMELINE.match(text):
+        return Reply("timeline", events=service.timeline())
+    request = brief_request(text, follow_up_possible=follow_up_possible)
+    if request is not None:
+        return Reply("brief", brief=service.brief(text.strip(), request))
+    asked = sequence_question(text)
+    if asked is not None:
+        anchor, events = service.sequence(asked)
+        return Reply("sequence", events=events, anchor=anchor, direction=asked.direction)
+    return None
+
+
+def _logged(reply: Reply, service: QAService, asker: Asker | None) -> Reply:
+    """A brief logged like an answer, so that More, the votes and /stats work on it."""
+    if asker is None or reply.brief is None:
+        return reply
+    brief = reply.brief
+    logged = service.record(Answer(brief.question, brief.answered, brief.passages), chat_type=asker.chat_type,
+                            chat_id=asker.chat_id, user_id=asker.user_id, latency_ms=0.0)
+    return replace(reply, question_id=logged.question_id)
 
 
 def quotable(answer: Answer, threshold: float, top: int, *, skip: int = 0) -> list[Passage]:
