@@ -150,5 +150,5 @@ def test_batch_json_lines_share_context_per_chat(db_env: dict[str, str]) -> None
     assert out[2]["about"] == "Kursan Asanov" and "decision to pull out" in out[2]["passages"][0]["quote"]
     assert out[2]["question"] == "What did he say?" and out[2]["understood_as"] == "What did Kursan Asanov say?"
     assert out[3]["about"] == "Roza Otunbayeva" and "Tulip" in out[3]["passages"][0]["quote"]
-    assert "about" not in out[4] and set(out[4]) == {"question", "answered", "passages"}
+    assert "about" not in out[4] and set(out[4]) == {"kind", "question", "answered", "passages"}
     assert out[5]["answered"] is False  # the sources do not give Asanov's age
