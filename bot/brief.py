@@ -109,7 +109,8 @@ def _ranking(knowledge: KnowledgeBase, request: BriefRequest, threshold: float) 
         return []
     if request.subject is None:
         scores = knowledge.centrality * (1 + LEAD / (1 + knowledge.table.positions))
-        top = np.argsort(-scores, kind="stable")[:CANDIDATES]
+        top = np.argpartition(-scores, CANDIDATES)[:CANDIDATES] if len(scores) > CANDIDATES else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
         candidates = [(int(i), float(scores[i])) for i in top if scores[i] > 0]
     else:
         candidates = _about(knowledge, request.subject, threshold)
