@@ -75,17 +75,18 @@ def open_service(settings: Settings, corpus: Path | None = None) -> QAService:
 def print_answer(answer: Answer, service: QAService, top: int | None, out: TextIO) -> None:
     """The reply the bot would send; with --top K, up to K quotes that each clear the threshold."""
     shown = conversation.quotable(answer, service.threshold, top) if top else []
+    bold = out.isatty()
     if shown:
-        out.write("\n\n".join(messages.html_to_text(messages.passage_html(p)) for p in shown) + "\n")
+        out.write("\n\n".join(messages.html_to_text(messages.passage_html(p), bold=bold) for p in shown) + "\n")
     else:
-        out.write(render_text(conversation.Reply("answer", answer), service, max_chars=10**9) + "\n")
+        out.write(render_text(conversation.Reply("answer", answer), service, max_chars=10**9, bold=bold) + "\n")
 
 
-def render_text(reply: conversation.Reply, service: QAService, *, max_chars: int) -> str:
-    """A reply as the terminal shows it: the bot's messages as plain text."""
+def render_text(reply: conversation.Reply, service: QAService, *, max_chars: int, bold: bool = False) -> str:
+    """A reply as the terminal shows it: the bot's messages as plain text (bold in ANSI on a terminal)."""
     parts = messages.render(reply, documents=list(service.knowledge.documents.values()), max_chars=max_chars,
                             terminal=True)
-    return messages.html_to_text("\n\n".join(parts))
+    return messages.html_to_text("\n\n".join(parts), bold=bold)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -95,6 +96,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     service = open_service(settings, args.corpus)
     if args.question is not None:
+        picture = conversation.big_picture(args.question, service)
+        if picture is not None:
+            if args.json:
+                print(json.dumps(ask_lines.picture_record(picture), ensure_ascii=False))
+            else:
+                print(render_text(picture, service, max_chars=10**9, bold=sys.stdout.isatty()))
+            return EXIT_OK
         answer = service.answer(args.question, top)
         if args.json:
             print(json.dumps(ask_lines.answer_record(answer), ensure_ascii=False))
@@ -114,7 +122,7 @@ def chat_reply(text: str, service: QAService, settings: Settings, contexts: conv
     limit)."""
     reply = conversation.reply_to(text, service, max_chars=settings.max_question_chars, commands=True,
                                   contexts=contexts, conversation=("terminal", None))
-    return render_text(reply, service, max_chars=settings.max_question_chars)
+    return render_text(reply, service, max_chars=settings.max_question_chars, bold=sys.stdout.isatty())
 
 
 def cmd_chat(settings: Settings, corpus: Path | None = None) -> int:

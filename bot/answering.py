@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.folding import normalize
+from bot.highlight import Span, answer_span
 from bot.records import DocumentRef
 from bot.search import KnowledgeBase
 from bot.search.cues import defines, definition_subject, figures
@@ -43,9 +44,11 @@ class Passage:
     score: float
     chunk_id: int
     document: DocumentRef
+    answer: Span | None = None  # the part of the quote that answers the question (shown in bold)
 
     def to_dict(self) -> dict[str, Any]:
         doc = self.document
+        found = {"answer": self.answer.to_dict()} if self.answer is not None else {}
         return {
             "quote": self.quote,
             "score": round(self.score, 4),
@@ -57,6 +60,7 @@ class Passage:
                 "date": doc.date.isoformat() if doc.date else None,
                 "url": doc.url,
             },
+            **found,
         }
 
 
@@ -76,6 +80,7 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "kind": "answer",
             "question": self.question,
             "answered": self.answered,
             "passages": [p.to_dict() for p in self.passages],
@@ -105,7 +110,8 @@ class Answerer:
             row = self.knowledge.chunk(hit.chunk_id)
             if row is not None:
                 quote = self.knowledge.readable(row)  # whole quotations, not their halves
-                passages.append(Passage(quote, hit.score, hit.chunk_id, self.knowledge.documents[row.document_id]))
+                passages.append(Passage(quote, hit.score, hit.chunk_id, self.knowledge.documents[row.document_id],
+                                        answer_span(question, quote)))
         subject = definition_subject(question)
         heads = self._spellings(subject) if subject is not None else frozenset()
         if heads and passages:

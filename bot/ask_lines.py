@@ -21,12 +21,26 @@ def document_dict(doc: DocumentRef) -> dict[str, Any]:
 
 
 def answer_record(answer: Answer) -> dict[str, Any]:
-    return {**answer.to_dict(), "kind": "answer"}
+    return answer.to_dict()
+
+
+def picture_record(reply: conversation.Reply) -> dict[str, Any]:
+    """A brief, a timeline or an answer about sequence: `"kind": "brief"` with its passages in the order shown,
+    `"kind": "timeline"` with its events, `"kind": "sequence"` with the anchor and the events after or before it."""
+    if reply.kind == "brief" and reply.brief is not None:
+        return reply.brief.to_dict()
+    events = [e.to_dict() for e in reply.events or []]
+    if reply.kind == "timeline":
+        return {"kind": "timeline", "events": events}
+    return {"kind": "sequence", "direction": reply.direction, "answered": bool(events),
+            "anchor": reply.anchor.to_dict() if reply.anchor else None, "events": events}
 
 
 def reply_record(reply: conversation.Reply, question: str) -> dict[str, Any]:
     """A chat reply as JSON: `kind` says what it is; `answered` and `passages` are what was quoted (nothing for
     small talk, votes or "source?"); a follow-up adds `understood_as` and `about`, declined or not."""
+    if reply.kind in ("brief", "timeline", "sequence"):
+        return {"question": question, **picture_record(reply)}
     record: dict[str, Any] = {"question": question, "kind": reply.kind, "answered": False, "passages": []}
     if reply.kind == "answer" and reply.answer is not None:
         record.update(answer_record(reply.answer))
@@ -59,6 +73,9 @@ def ask_line(line: str, service: QAService, contexts: conversation.ContextStore,
         if isinstance(data, dict) and isinstance(data.get("question"), str):
             question, chat = data["question"], str(data.get("chat", ""))
     if chat is None:
+        picture = conversation.big_picture(question, service)
+        if picture is not None:
+            return picture_record(picture)
         try:
             return answer_record(service.answer(question, top))
         except EmptyQuestion:

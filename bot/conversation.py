@@ -29,6 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import smalltalk
 from bot.languages import foreign_language
 from bot.answering import Answer, EmptyQuestion, Passage
+from bot.brief import Brief, brief_request
+from bot.chronology import Event, sequence_question
 from bot.search import KnowledgeBase
 from bot.search.cues import FRAME_STEMS, SPEECH_VERBS
 from bot.search.textproc import STOP_WORDS, expand_informal, is_bare, is_past_form, stem, words
@@ -39,7 +41,7 @@ from bot.storage.questions import VoteResult
 
 log = logging.getLogger(__name__)
 Kind = Literal["answer", "greeting", "thanks", "ack", "confused", "vote", "more", "source", "other_language",
-               "too_long", "empty", "help", "sources", "unknown_command"]
+               "too_long", "empty", "help", "sources", "unknown_command", "brief", "timeline", "sequence"]
 COMMANDS: dict[str, Kind] = {"/start": "help", "/help": "help", "/sources": "sources"}
 
 
@@ -61,6 +63,10 @@ class Reply:
     language: str | None = None
     vote: int = 0
     stored: bool = False
+    brief: Brief | None = None  # "brief": the sentences in the order shown
+    events: list[Event] | None = None  # "timeline": every dated event; "sequence": those after/before `anchor`
+    anchor: Passage | None = None  # "sequence": the sentence taken for the event the question names
+    direction: str | None = None  # "sequence": "after" or "before"
 
 
 # --- conversation context ---------------------------------------------------------------------------------
@@ -445,12 +451,24 @@ def reply_to(text: str, service: QAService, *, max_chars: int, asker: Asker | No
     answer (logged when `asker` is given). With `contexts`, the message is read in the light of `conversation`'s
     topic, and an answer leaves its own topic behind."""
     stripped = text.strip()
-    if commands and stripped.startswith("/"):
-        return Reply(COMMANDS.get(stripped.split()[0].lower(), "unknown_command"))
     if len(text) > max_chars:
         return Reply("too_long")
     if not stripped:
         return Reply("empty")
+    topic = contexts.get(conversation) if contexts is not None else None
+    if topic is not None and topic.chunk_ids and _NEXT.match(stripped):
+        # "what happened next?", "and then?": the events after the last quote, in the order of events
+        last = topic.chunk_ids[-1]
+        return Reply("sequence", events=service.next_after(last), direction="after", anchor=_passage(service, last))
+    picture = big_picture(text, service, follow_up_possible=topic is not None)
+    if picture is not None:
+        picture = _logged(picture, service, asker)
+        if contexts is not None and picture.brief is not None and picture.brief.passages:
+            contexts.set(conversation, Topic(picture.brief.question, question_id=picture.question_id,
+                                             chunk_ids=tuple(p.chunk_id for p in picture.brief.passages)))
+        return picture
+    if commands and stripped.startswith("/"):
+        return Reply(COMMANDS.get(stripped.split()[0].lower(), "unknown_command"))
     language = foreign_language(stripped)
     if language is not None:
         return Reply("other_language", language=language)
@@ -498,6 +516,13 @@ def _after_an_answer(kind: smalltalk.Kind, service: QAService, topic: Topic | No
         documents = tuple(dict.fromkeys(knowledge.documents[r.document_id] for r in rows
                                         if r is not None and r.document_id in knowledge.documents))
         return Reply("source", documents=documents)
+    request = brief_request(topic.question)
+    if request is not None:  # after a brief: its next sentences, in the order of events
+        brief = service.brief(topic.question, request, skip=len(topic.chunk_ids))
+        further = tuple(p for p in brief.passages if p.chunk_id not in topic.chunk_ids)
+        if contexts is not None and further:
+            contexts.set(conversation, replace(topic, chunk_ids=topic.chunk_ids + tuple(p.chunk_id for p in further)))
+        return Reply("more", Answer(topic.question, True, list(further)), topic.question_id, passages=further)
     wanted = top_k or service.top_k
     answer = service.answer(topic.question, len(topic.chunk_ids) + wanted + 1)
     further = tuple(p for p in quotable(answer, service.threshold, len(answer.passages))
@@ -506,6 +531,47 @@ def _after_an_answer(kind: smalltalk.Kind, service: QAService, topic: Topic | No
         contexts.set(conversation, replace(topic, chunk_ids=topic.chunk_ids + tuple(p.chunk_id for p in further),
                                            shown=topic.shown + len(further)))
     return Reply("more", answer, topic.question_id, passages=further, understood=topic.question)
+
+
+_TIMELINE = re.compile(r"^\s*(?:/timeline(?:@\w+)?|(?:the\s+|a\s+)?timeline(?:\s+of\s+(?:the\s+)?events)?|"
+                       r"(?:the\s+)?(?:order|sequence|chronology)\s+of\s+(?:the\s+)?events)\s*[?.!]*\s*$", re.IGNORECASE)
+
+
+_NEXT = re.compile(r"^\W*(?:and\s+)?(?:what\s+happened\s+(?:next|then|after\s+that)|what\s+next|then\s+what|"
+                   r"and\s+then(?:\s+what)?|what\s+then|what\s+came\s+next)\W*$", re.IGNORECASE)
+
+
+def _passage(service: QAService, chunk_id: int) -> Passage | None:
+    knowledge = service.knowledge
+    row = knowledge.chunk(chunk_id)
+    if row is None or row.document_id not in knowledge.documents:
+        return None
+    return Passage(knowledge.readable(row), 1.0, chunk_id, knowledge.documents[row.document_id])
+
+
+def big_picture(text: str, service: QAService, *, follow_up_possible: bool = False) -> Reply | None:
+    """The reply to an overview question (a brief), a timeline request or a question about sequence ("what
+    happened after the raid"); None for anything else."""
+    if _TIMELINE.match(text):
+        return Reply("timeline", events=service.timeline())
+    request = brief_request(text, follow_up_possible=follow_up_possible)
+    if request is not None:
+        return Reply("brief", brief=service.brief(text.strip(), request))
+    asked = sequence_question(text)
+    if asked is not None:
+        anchor, events = service.sequence(asked)
+        return Reply("sequence", events=events, anchor=anchor, direction=asked.direction)
+    return None
+
+
+def _logged(reply: Reply, service: QAService, asker: Asker | None) -> Reply:
+    """A brief logged like an answer, so that More, the votes and /stats work on it."""
+    if asker is None or reply.brief is None:
+        return reply
+    brief = reply.brief
+    logged = service.record(Answer(brief.question, brief.answered, brief.passages), chat_type=asker.chat_type,
+                            chat_id=asker.chat_id, user_id=asker.user_id, latency_ms=0.0)
+    return replace(reply, question_id=logged.question_id)
 
 
 def quotable(answer: Answer, threshold: float, top: int, *, skip: int = 0) -> list[Passage]:

@@ -55,7 +55,7 @@ class LiveIndex:
             current = self.knowledge
             knowledge = KnowledgeBase(current.table, current.retriever, current.all_documents,
                                                  synonyms=self._synonyms(), inactive=current.inactive,
-                                                 surface=current.surface)
+                                                 surface=current.surface, shapes=current.shapes)
             self._swap(knowledge, self.version)
 
     def load_or_rebuild(self) -> KnowledgeBase:

@@ -16,6 +16,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.answering import Answer, Passage
+from bot.brief import Brief
+from bot.chronology import Event
+from bot.dates import When
 from bot.records import ChunkRow, DocumentRef
 from bot.storage.questions import Stats, Unanswered
 
@@ -35,7 +38,10 @@ EXAMPLE_QUESTIONS = (
     "How many people were admitted to hospital?",
     "What is Atambayev accused of?",
     "How many hostages were taken?",
+    "What happened?",
 )
+TIMELINE_MESSAGES = 5  # a timeline longer than this many messages ends with how many events were left out
+TIMELINE_QUOTE = 200  # characters of a sentence shown on a timeline line
 
 
 def esc(text: str) -> str:
@@ -103,9 +109,19 @@ def quote_html(text: str) -> str:
     return f"<blockquote>{esc(text)}</blockquote>"
 
 
+def highlighted_quote_html(text: str, start: int, end: int) -> str:
+    """A blockquote with `text[start:end]` (the part that answers the question) in bold."""
+    return f"<blockquote>{esc(text[:start])}<b>{esc(text[start:end])}</b>{esc(text[end:])}</blockquote>"
+
+
 def passage_blocks(passage: Passage) -> list[str]:
-    """The quote in blockquotes of at most QUOTE_PIECE characters each, the source line under the last one."""
-    blocks = [quote_html(piece) for piece in _split_plain(passage.quote, QUOTE_PIECE)] or [quote_html("…")]
+    """The quote in blockquotes of at most QUOTE_PIECE characters each (the part that answers in bold), the source
+    line under the last one."""
+    span = passage.answer
+    if span is not None and len(passage.quote) <= QUOTE_PIECE and passage.quote[span.start: span.end] == span.text:
+        blocks = [highlighted_quote_html(passage.quote, span.start, span.end)]
+    else:
+        blocks = [quote_html(piece) for piece in _split_plain(passage.quote, QUOTE_PIECE)] or [quote_html("…")]
     blocks[-1] += "\n" + source_line(passage.document)
     return blocks
 
@@ -142,6 +158,12 @@ def render(reply: Reply, *, documents: Sequence[DocumentRef], max_chars: int, fi
         if reply.understood:
             return [read_as_decline(reply.understood, len(documents))]
         return answer_messages(reply.answer, sources=len(documents))
+    if reply.kind == "brief" and reply.brief is not None:
+        return brief_messages(reply.brief, sources=len(documents))
+    if reply.kind == "timeline":
+        return timeline_messages(reply.events or [])
+    if reply.kind == "sequence":
+        return sequence_messages(reply.anchor, reply.events or [], reply.direction or "after", sources=len(documents))
     if reply.kind == "sources":
         return sources_list(documents)
     if reply.kind == "help":
@@ -216,6 +238,65 @@ def other_language(language: str) -> str:
     return f"{esc(lead)} <i>{esc(EXAMPLE_QUESTIONS[0])}</i>"
 
 
+def brief_messages(brief: Brief, *, sources: int) -> list[str]:
+    """A brief as one message: a heading, then each quote with its source, in the order of events. Quotes that
+    would not fit in one message are left for More."""
+    if not brief.passages:
+        return [decline(sources) if brief.subject else no_documents()]
+    heading = (f"<b>About {esc(shorten(brief.subject, QUESTION_SHOWN))}</b>, in the order it happened:" if brief.subject
+               else "<b>What happened</b>, in my sources' words and in the order it happened:")
+    passages = list(brief.passages)
+    while True:
+        message = "\n\n".join([heading, *(passage_html(p) for p in passages)])
+        if visible_length(message) <= MESSAGE_LIMIT or len(passages) == 1:
+            return pack([message])[:1]
+        passages.pop()
+
+
+def format_when(when: When) -> str:
+    """"Wed 7 August 2019, evening", "June 2019", "2011"."""
+    if when.precision == "year":
+        return str(when.date.year)
+    if when.precision == "month":
+        return when.date.strftime("%B %Y")
+    text = f"{when.date.strftime('%a')} {format_date(when.date)}"
+    return f"{text}, {when.part}" if when.part else text
+
+
+def _publisher(doc: DocumentRef) -> str:
+    return esc(shorten(doc.publisher or doc.title, 60))
+
+
+def event_line(event: Event) -> str:
+    return (f"<b>{format_when(event.when)}</b> — “{esc(shorten(event.quote, TIMELINE_QUOTE))}” "
+            f"— <i>{_publisher(event.document)}</i>")
+
+
+def timeline_messages(events: Sequence[Event]) -> list[str]:
+    """The dated events in order, one line each, over as many messages as they need (at most TIMELINE_MESSAGES)."""
+    if not events:
+        return ["None of my sources says when things happened."]
+    rows = ["<b>Timeline</b> (from my sources, earliest first)", *(event_line(e) for e in events)]
+    messages_out = lines(rows)
+    if len(messages_out) > TIMELINE_MESSAGES:
+        messages_out = messages_out[:TIMELINE_MESSAGES]
+        shown = sum(m.count("\n") + 1 for m in messages_out) - 1
+        messages_out[-1] += f"\n… and {count(len(events) - shown, 'later event')}."
+        messages_out[-1:] = lines(messages_out[-1].split("\n"))
+    return messages_out
+
+
+def sequence_messages(anchor: Passage | None, events: Sequence[Event], direction: str, *, sources: int) -> list[str]:
+    """What happened after (or before) an event: which sentence was taken for the event, then what followed."""
+    if anchor is None or not events:
+        return [decline(sources)]
+    word = "After" if direction == "after" else "Before"
+    head = f"{word} this: <i>“{esc(shorten(anchor.quote, TIMELINE_QUOTE))}”</i>"
+    blocks = [head, *(f"<b>{format_when(e.when)}</b>\n{quote_html(shorten(e.quote, QUOTE_PIECE))}\n"
+                      f"{source_line(e.document)}" for e in events)]
+    return pack(blocks)[:MAX_ANSWER_MESSAGES]
+
+
 def unknown_command() -> str:
     return "I don't know that command. /help says what I can do."
 
@@ -248,9 +329,13 @@ def chat_banner(sources: int, *, token_configured: bool) -> str:
     return "\n".join(lines)
 
 
+ANSI_BOLD, ANSI_RESET = "\x1b[1m", "\x1b[22m"
+
+
 class _TextRenderer(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, bold: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self.bold = bold
         self.parts: list[str] = []
         self.quote_depth = 0
         self.href: str | None = None
@@ -261,8 +346,12 @@ class _TextRenderer(HTMLParser):
             self.parts.append("> ")
         elif tag == "a":
             self.href = dict(attrs).get("href")
+        elif tag == "b" and self.bold:
+            self.parts.append(ANSI_BOLD)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "b" and self.bold:
+            self.parts.append(ANSI_RESET)
         if tag == "blockquote":
             self.quote_depth -= 1
         elif tag == "a" and self.href:
@@ -273,9 +362,10 @@ class _TextRenderer(HTMLParser):
         self.parts.append(data.replace("\n", "\n> ") if self.quote_depth else data)
 
 
-def html_to_text(markup: str) -> str:
-    """The terminal form of a reply: tags dropped, entities decoded, quoted lines marked with "> "."""
-    renderer = _TextRenderer()
+def html_to_text(markup: str, *, bold: bool = False) -> str:
+    """The terminal form of a reply: tags dropped, entities decoded, quoted lines marked with "> "; with `bold`
+    (a terminal), bold text in ANSI bold."""
+    renderer = _TextRenderer(bold)
     renderer.feed(markup)
     renderer.close()
     return "".join(renderer.parts)
@@ -364,6 +454,9 @@ def help_text(max_chars: int, *, terminal: bool = False) -> str:
         "Anything my sources don't cover: then I say so rather than guess.\n\n"
         "Under each answer: <b>More</b> shows further passages, <b>Context</b> the sentences around the quote, "
         "and 👍/👎 tell us whether it helped (typing <i>more</i>, <i>source?</i>, 👍 or 👎 works too).\n\n"
+        "/brief tells the story in a few quotes (<code>/brief the hostages</code>: one subject's), /timeline the "
+        "events in order; ask <i>what happened after the raid?</i> for what came next. In a quote, the part that "
+        "answers your question is in bold.\n\n"
         "/sources lists my sources. /forgetme deletes the questions and votes you sent me."
     )
 

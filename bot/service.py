@@ -17,6 +17,8 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answering import DEFAULT_THRESHOLD, Answer, Answerer, Passage
+from bot.brief import Brief, BriefRequest, brief_request, make_brief
+from bot.chronology import Event, SequenceQuestion, anchor_chunk, around, chronology, distinct
 from bot.corpus import DocumentRecord
 from bot.ingest import SyncReport, sync_folder
 from bot.live_index import LiveIndex
@@ -33,6 +35,7 @@ from bot.storage.synonyms import SynonymStore
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
 log = logging.getLogger(__name__)
 THRESHOLD_KEY = "decline_threshold"
+BRIEF_SHOWN = 5  # sentences in a brief and in each More after it
 
 
 @dataclass(frozen=True)
@@ -129,15 +132,47 @@ class QAService:
         return LoggedAnswer(answer, question_id)
 
     def more(self, question_id: int, user_id: int) -> list[Passage] | None:
-        """The further passages that answer a logged question, over the threshold; None when the question is
-        gone. Only its asker may see them (NotTheAsker otherwise)."""
+        """The further passages that answer a logged question, over the threshold (for a brief: its next
+        sentences, in the order of events); None when the question is gone. Only its asker may see them
+        (NotTheAsker otherwise)."""
         logged = self.questions.get(question_id)
         if logged is None:
             return None
         if logged.user_id != user_id:
             raise NotTheAsker(question_id)
+        request = brief_request(logged.text)
+        if request is not None:
+            return self.brief(logged.text, request, skip=BRIEF_SHOWN).passages
         answer = self.answer(logged.text, self.top_k + 1)
         return [p for p in answer.passages[1:] if p.score >= self.threshold]
+
+    # --- the big picture ---------------------------------------------------------------------------------
+
+    def brief(self, question: str, request: BriefRequest, *, skip: int = 0) -> Brief:
+        """The brief an overview question asks for (with `skip`, its continuation)."""
+        return make_brief(self.index.knowledge, question, request, threshold=self.threshold, skip=skip,
+                          shown=BRIEF_SHOWN)
+
+    def timeline(self) -> list[Event]:
+        """The dated events across sources, earliest first, each told once."""
+        knowledge = self.index.knowledge
+        return distinct(knowledge, chronology(knowledge).timeline())
+
+    def sequence(self, asked: SequenceQuestion) -> tuple[Passage | None, list[Event]]:
+        """What happened after (or before) the event a question names: the sentence taken for that event, and
+        the events that followed (or preceded) it; (None, []) when the sources do not tell of it."""
+        knowledge = self.index.knowledge
+        chunk_id = anchor_chunk(knowledge, asked.anchor, self.threshold)
+        row = knowledge.chunk(chunk_id) if chunk_id is not None else None
+        if row is None or row.document_id not in knowledge.documents:
+            return None, []
+        anchor = Passage(knowledge.readable(row), 1.0, row.chunk_id, knowledge.documents[row.document_id])
+        return anchor, around(knowledge, row.chunk_id, asked.direction)
+
+    def next_after(self, chunk_id: int, count: int = 3) -> list[Event]:
+        """What happened next after a quoted sentence (an answer's, a brief's last): "What happened next?",
+        "and then?"."""
+        return around(self.index.knowledge, chunk_id, "after", count)
 
     def context(self, chunk_id: int) -> Context | None:
         """The sentences around a quotable chunk; None when it is gone or its document was removed."""

@@ -33,8 +33,7 @@ _CONFUSED = re.compile(r"(huh|eh|what|wat|wut|what do you mean|i don'?t (get|und
                        r"that'?s not what i asked|not what i asked|that doesn'?t answer( it| my question)?)")
 _MORE = re.compile(
     r"((tell me |show me |any |give me |i want |some )?more( please| pls| plz| info| details| of that| sources)?|"
-    r"go on|keep going|continue|carry on|next|anything else|what else|and\??|more more|other sources|then what|"
-    r"and then( what)?|what then|"
+    r"go on|keep going|continue|carry on|next|anything else|what else|and\??|more more|other sources|"
     r"what else (do you know|is there)|anything more)"
 )
 _SOURCE = re.compile(

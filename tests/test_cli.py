@@ -47,9 +47,12 @@ def test_ask_json_has_the_documented_shape(db_env: dict[str, str]) -> None:
     result = run("ask", "How many people were admitted to hospital?", "--json", "--top", "2", env=db_env)
     data = json.loads(result.stdout)
     assert data["question"] == "How many people were admitted to hospital?" and data["answered"] is True
-    assert len(data["passages"]) == 2
+    assert data["kind"] == "answer" and len(data["passages"]) == 2
     best = data["passages"][0]
-    assert set(best) == {"quote", "score", "chunk_id", "document"}
+    assert set(best) == {"quote", "score", "chunk_id", "document", "answer"}
+    span = best["answer"]  # the part in bold: offsets into the quote
+    assert span["text"] == "36" and best["quote"][span["start"]: span["end"]] == "36"
+    assert "answer" not in data["passages"][1] or data["passages"][1]["answer"]["text"] != "36"
     assert set(best["document"]) == {"id", "title", "publisher", "date", "url"}
     assert "36 people" in best["quote"] and best["document"]["date"] == "2019-08-07"
     assert best["score"] >= data["passages"][1]["score"]

@@ -219,7 +219,7 @@ async def test_on_telegram_a_typed_thumb_votes_and_more_and_source_answer(bot: t
         await deliver(application, api)
         return "\n".join(c.params["text"] for c in api.sent_to(chat, start=mark))
 
-    assert "six servicemen" in await say("how many hostages were taken")
+    assert "servicemen as hostages" in await say("how many hostages were taken")
     assert "glad it helped" in await say("👍")
     with seed_service.database.session() as session:
         votes = session.scalars(select(Vote).where(Vote.user_id == chat)).all()
@@ -229,3 +229,13 @@ async def test_on_telegram_a_typed_thumb_votes_and_more_and_source_answer(bot: t
     assert "comes from" in source and "no link" in source
     assert "<blockquote>" in await say("more")
     assert "английском" in await say("Сколько было заложников?")
+
+
+def test_after_a_brief_more_continues_it_and_what_happened_next_follows_the_events(seed_service: QAService) -> None:
+    brief, more, answer, following = _chat(seed_service, "what happened?", "more", "how many hostages were taken",
+                                           "what happened next?")
+    assert brief.kind == "brief" and brief.brief is not None and len(brief.brief.passages) >= 3
+    assert more.kind == "more" and more.passages
+    assert {p.chunk_id for p in brief.brief.passages}.isdisjoint(p.chunk_id for p in more.passages)
+    assert answer.kind == "answer" and following.kind == "sequence" and following.events
+    assert following.anchor is not None and following.anchor.chunk_id == answer.answer.shown[-1].chunk_id  # type: ignore[union-attr]

@@ -179,7 +179,7 @@ async def test_an_admin_adds_a_page_by_link_and_by_a_bare_url(site: str, bot: tu
     assert "Added document" in added and "Herders return to Song-Kul" in added
     assert "Mountain Wire, 12 August 2019" in added and "sentences" in added and "Try asking" in added
     answer = [c.params["text"] for c in await say(application, api, "How many herding families went to Song-Kul?", 5)]  # type: ignore[attr-defined]
-    assert "300 herding families" in answer[0] and "mountainwire.example" in answer[0]
+    assert "<b>300</b> herding families" in answer[0] and "mountainwire.example" in answer[0]
     again = [c.params["text"] for c in await say(application, api, f"/add {site}/article")]  # type: ignore[attr-defined]
     assert "already have that page" in again[-1]
     [offer] = await say(application, api, f"{site}/second")

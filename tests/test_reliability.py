@@ -63,7 +63,7 @@ def test_load_every_question_answered_once_in_order(bot: tuple[FakeBotApi, subpr
         sent = api.sent_to(user, start=mark)
         assert len(sent) == per_user, f"user {user}: {len(sent)} answers for {per_user} questions"
         assert [c.params["reply_parameters"]["message_id"] for c in sent] == message_ids  # in order, each once
-        assert all("36 people" in c.params["text"] for c in sent)
+        assert all("<b>36</b> people" in c.params["text"] for c in sent)
     end_rss = rss_mb(process.pid)
     (tmp / "load.txt").write_text(f"{users * per_user} questions in {elapsed:.1f} s; RSS {start_rss:.0f} -> {end_rss:.0f} MB\n")
     assert end_rss < start_rss + 150, f"memory grew from {start_rss:.0f} to {end_rss:.0f} MB"
@@ -124,12 +124,12 @@ def test_a_database_outage_keeps_answers_coming_and_heals_itself(tmp_path: Path)
         api.wait_for(lambda c: c.method == "setMyCommands", timeout=60)
         assert "Documents" in _say(api, "/docs", ADMIN)
         server.stop()
-        assert "36 people" in _say(api, "How many people were admitted to hospital?", 7100)
+        assert "<b>36</b> people" in _say(api, "How many people were admitted to hospital?", 7100)
         assert "temporarily unavailable" in _say(api, "/docs", ADMIN)
         assert "temporarily unavailable" in _say(api, "/forgetme", 7100)
         server.start()
         assert "Documents" in _say(api, "/docs", ADMIN, timeout=30)
-        assert "36 people" in _say(api, "How many people were admitted to hospital?", 7100)
+        assert "<b>36</b> people" in _say(api, "How many people were admitted to hospital?", 7100)
     finally:
         stop_bot(process)
         api.stop()
@@ -200,7 +200,7 @@ def test_two_instances_on_one_postgres_follow_each_other(postgres: PostgresServe
         assert "Added document" in added
         doc_id = int(added.split("#", 1)[1].split("<", 1)[0])
         added_at = time.monotonic()
-        while "seventeen snow leopards" not in (answer := _say(second_api, question, 7300)):
+        while "<b>seventeen</b> snow leopards" not in (answer := _say(second_api, question, 7300)):
             assert time.monotonic() - added_at < 5, f"the other instance still answers: {answer}"
             time.sleep(0.3)
         confirm_mark = first_api.mark()
@@ -209,7 +209,7 @@ def test_two_instances_on_one_postgres_follow_each_other(postgres: PostgresServe
         first_api.press(confirm.result, f"adm:rm:{doc_id}", user_id=ADMIN)
         first_api.wait_for(lambda c: c.method == "editMessageText", start=confirm_mark)
         removed_at = time.monotonic()
-        while "seventeen snow leopards" in _say(second_api, question, 7300):
+        while "<b>seventeen</b> snow leopards" in _say(second_api, question, 7300):
             assert time.monotonic() - removed_at < 5, "the other instance still quotes a removed document"
             time.sleep(0.3)
         # a follow-up that reaches the other instance still knows what the chat was about

@@ -184,7 +184,7 @@ async def test_the_add_conversation_expires(service: QAService) -> None:
         api.send_text("How many people were admitted to hospital?", user_id=ADMIN)
         await deliver(application, api)
         replies = [c.params["text"] for c in api.calls[mark:] if c.method == "sendMessage"]
-        assert any("36 people" in r for r in replies), replies
+        assert any("<b>36</b> people" in r for r in replies), replies
         assert state(service) == before
         assert any("stopped waiting" in c.params.get("text", "") for c in api.calls if c.method == "sendMessage")
     finally:

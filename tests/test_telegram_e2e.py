@@ -93,7 +93,7 @@ def test_start_offers_examples_that_ask_when_pressed(polling: tuple[FakeBotApi, 
     _, welcome = ask(api, "/start", 101)
     assert "Koi-Tash" in welcome.params["text"] and "2 news sources" not in welcome.params["text"]
     examples = buttons(welcome)
-    assert len(examples) == 3
+    assert len(examples) == 4  # three questions and "What happened?" (a brief)
     mark = api.mark()
     first_question, data = next(iter(examples.items()))
     api.press(welcome.result, data, user_id=101)
@@ -106,7 +106,7 @@ def test_question_is_answered_with_quote_source_and_buttons(polling: tuple[FakeB
     api, _ = polling
     question, answer = ask(api, "How many people were admitted to hospital?", 102)
     html = answer.params["text"]
-    assert html.startswith("<blockquote>") and "36 people" in html
+    assert html.startswith("<blockquote>") and "<b>36</b> people" in html
     assert "Officer killed as Kyrgyz special forces fail to detain ex-president Atambayev" in html
     assert "7 August 2019" in html
     assert answer.params["reply_parameters"]["message_id"] == question["message_id"]
@@ -176,7 +176,7 @@ def test_group_mention_and_reply_are_answered_plain_chatter_ignored(polling: tup
     api.send_text(f"{mention} how many people were admitted to hospital?", user_id=106, chat_id=group,
                   chat_type="supergroup", entities=[{"type": "mention", "offset": 0, "length": len(mention)}])
     answer = reply(api, group, mark)
-    assert "36 people" in answer.params["text"]
+    assert "<b>36</b> people" in answer.params["text"]
     time.sleep(0.5)
     assert len(api.sent_to(group, start=mark)) == 1, "the plain group message must get no reply"
     mark = api.mark()
@@ -221,7 +221,7 @@ def test_flood_from_one_user_is_slowed_politely_others_unaffected(polling: tuple
     for i in range(7):
         api.send_text(f"how many hostages were taken {i}?", user_id=114)
     api.wait_for(lambda c: len(api.sent_to(114, start=mark)) >= 5, timeout=20, start=mark)
-    assert "36 people" in ask(api, "How many people were admitted to hospital?", 115)[1].params["text"]
+    assert "<b>36</b> people" in ask(api, "How many people were admitted to hospital?", 115)[1].params["text"]
     texts = [c.params["text"] for c in api.sent_to(114, start=mark)]
     assert sum("blockquote" in t for t in texts) == 4
     assert sum("Please wait" in t for t in texts) == 1 and len(texts) == 5  # one notice, not one per message
@@ -252,7 +252,7 @@ def test_webhook_mode_answers_and_rejects_a_wrong_secret(tmp_path: Path) -> None
             time.sleep(0.1)
         mark = api.mark()
         api.send_text("How many people were admitted to hospital?", user_id=201)
-        assert "36 people" in reply(api, 201, mark, timeout=20).params["text"]
+        assert "<b>36</b> people" in reply(api, 201, mark, timeout=20).params["text"]
         forged = {"update_id": 99999, "message": {"message_id": 1, "date": 0, "chat": {"id": 202, "type": "private"},
                                                    "from": FakeBotApi.user(202), "text": "hostages"}}
         assert api.post_webhook_now(forged, secret="wrong") == 403

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.search.centrality import SegmentShape
 from bot.search.knowledge import ChunkTable, KnowledgeBase
 from bot.records import DocumentRef
 from bot.search.retrieval import TfidfRetriever
 from bot.search.synonyms import SynonymTable
 
-FORMAT = 6  # 4: the retriever saves and loads itself (retriever.json); 5: the speech cue; 6: acronyms ("UN") indexed
+FORMAT = 7  # 4: the retriever saves and loads itself (retriever.json); 5: the speech cue; 6: acronyms ("UN") indexed;
+# 7: each sentence's vector length and similarity to its own document (centrality, for briefs)
 log = logging.getLogger(__name__)
 
 
@@ -35,6 +37,8 @@ def save(knowledge: KnowledgeBase, folder: Path, *, version: str) -> None:
     table = knowledge.table
     np.savez(fresh / "table.npz", ids=table.ids, documents=table.documents, positions=table.positions,
              offsets=table.offsets)
+    np.savez(fresh / "centrality.npz", **{f"norms-{i}": s.norms for i, s in enumerate(knowledge.shapes)},
+             **{f"own-{i}": s.own for i, s in enumerate(knowledge.shapes)})
     (fresh / "texts.bin").write_bytes(table.blob)
     (fresh / "surface.json").write_text(json.dumps(sorted(knowledge.surface)))
     knowledge.retriever.save(fresh)
@@ -69,10 +73,12 @@ def load(
                                (folder / "texts.bin").read_bytes(), arrays["offsets"])
         surface = json.loads((folder / "surface.json").read_text())
         retriever = TfidfRetriever.load(folder)
+        with np.load(folder / "centrality.npz") as arrays:
+            shapes = [SegmentShape(arrays[f"norms-{i}"], arrays[f"own-{i}"]) for i in range(len(retriever.segments_))]
     except (OSError, KeyError, ValueError) as error:
         log.warning("the saved index in %s is unreadable (%s); it will be rebuilt", folder, error)
         return None
     if len(table) != sum(len(s.ids) for s in retriever.segments_):
         return None
     return KnowledgeBase(table, retriever, documents, synonyms=synonyms, inactive=inactive,
-                                    surface=surface)
+                         surface=surface, shapes=shapes)

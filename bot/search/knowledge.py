@@ -8,14 +8,15 @@ offsets, so a million sentences cost little memory and load from disk at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import re
 
 import numpy as np
 
 from bot.records import ChunkRow, DocumentRef
-from bot.search import proximity
+from bot.search import centrality, proximity
+from bot.search.centrality import SegmentShape
 from bot.search.commonness import is_english_word
 from bot.search.fuzzy import FuzzyVocabulary
 from bot.search.query import QueryBuilder
@@ -86,6 +87,7 @@ class KnowledgeBase:
         synonyms: SynonymTable | None = None,
         inactive: Iterable[int] = (),
         surface: Iterable[str] = (),
+        shapes: Sequence[SegmentShape] | None = None,
     ) -> None:
         self.table, self.retriever, self.surface = table, retriever, frozenset(surface)
         self.all_documents: dict[int, DocumentRef] = dict(documents)
@@ -98,6 +100,10 @@ class KnowledgeBase:
         self._quotable = len(self.table) if not self.inactive else int(
             sum(m.sum() if m is not None else 0 for m in self._allowed)
         )
+        self.shapes = list(shapes) if shapes is not None else self._shapes()
+        # Centrality of each sentence among the quotable ones (table order): made here, once per knowledge base,
+        # so a brief never computes it per question.
+        self.centrality = centrality.scores(self.retriever, self.shapes, self._allowed)
 
     @classmethod
     def build(
@@ -117,6 +123,14 @@ class KnowledgeBase:
         fitted = (retriever or TfidfRetriever()).fit([r.text for r in kept], table.ids, groups=table.documents,
                                                      tokens=tokens)
         return cls(table, fitted, documents, synonyms=synonyms, inactive=inactive, surface=surface)
+
+    def _shapes(self) -> list[SegmentShape]:
+        shapes, start = [], 0
+        for segment in self.retriever.segments_:
+            end = start + len(segment.ids)
+            shapes.append(centrality.segment_shape(segment, self.table.documents[start:end]))
+            start = end
+        return shapes
 
     def _masks(self) -> list[np.ndarray | None]:
         """One mask per index segment: which rows may be quoted (None: all)."""
@@ -142,15 +156,16 @@ class KnowledgeBase:
         seen: set[str] = set()
         tokens = [_analyse(r.text, seen) for r in kept]
         retriever = self.retriever.extend([r.text for r in kept], added.ids, groups=added.documents, tokens=tokens)
+        shapes = [*self.shapes, centrality.segment_shape(retriever.segments_[-1], added.documents)]
         return KnowledgeBase(
             self.table.concat(added), retriever, {**self.all_documents, **documents}, synonyms=self.synonyms,
-            inactive=self.inactive - set(documents), surface=self.surface | seen,
+            inactive=self.inactive - set(documents), surface=self.surface | seen, shapes=shapes,
         )
 
     def with_active(self, documents: Mapping[int, DocumentRef], inactive: Iterable[int]) -> KnowledgeBase:
         """The same index with other documents quotable (removal and restore cost no re-indexing)."""
         return KnowledgeBase(self.table, self.retriever, {**self.all_documents, **documents},
-                                        synonyms=self.synonyms, inactive=inactive, surface=self.surface)
+                             synonyms=self.synonyms, inactive=inactive, surface=self.surface, shapes=self.shapes)
 
     @property
     def segments(self) -> int:

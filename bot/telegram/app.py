@@ -40,6 +40,8 @@ _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 USER_COMMANDS = [
     BotCommand("start", "What I know and example questions"),
     BotCommand("help", "How to ask"),
+    BotCommand("brief", "What happened, in a few quotes"),
+    BotCommand("timeline", "The events in order"),
     BotCommand("sources", "The news sources I quote"),
     BotCommand("ask", "Ask a question (in groups)"),
     BotCommand("forgetme", "Delete my questions and votes"),
@@ -134,6 +136,8 @@ def build_application(
             CommandHandler("help", handlers.show_help, filters=new_message),
             CommandHandler("sources", handlers.show_sources, filters=new_message),
             CommandHandler("ask", handlers.ask_command, filters=new_message),
+            CommandHandler("brief", handlers.brief_command, filters=new_message),
+            CommandHandler("timeline", handlers.timeline_command, filters=new_message),
             CommandHandler("forgetme", handlers.forget_me, filters=new_message),
             MessageHandler(private & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_private),
             MessageHandler(groups & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_in_group),

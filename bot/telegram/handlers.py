@@ -15,7 +15,8 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Message,
 from telegram.error import BadRequest, TelegramError
 
 from bot import conversation, messages
-from bot.answering import EmptyQuestion
+from bot.answering import Answer, EmptyQuestion
+from bot.brief import brief_request
 from bot.conversation import Asker, Reply
 from bot.service import NotTheAsker
 from bot.storage.questions import VoteResult
@@ -97,9 +98,9 @@ async def answer_question(message: Message, context: BotContext, text: str, *, s
     reply = await asyncio.to_thread(conversation.reply_to, text, services.service,
                                     max_chars=services.settings.max_question_chars, asker=asker,
                                     contexts=services.contexts, conversation=(message.chat_id, sender))
-    answer = reply.answer
-    markup = (callbacks.answer_keyboard(reply.question_id, answer.passages[0].chunk_id)
-              if answer is not None and answer.answered else None)
+    answer = reply.answer if reply.brief is None else None
+    shown = reply.brief.passages if reply.brief is not None else answer.passages if answer and answer.answered else []
+    markup = callbacks.answer_keyboard(reply.question_id, shown[0].chunk_id) if shown else None
     first_name = message.from_user.first_name if message.from_user and not message.from_user.is_bot else None
     await send(message, _render(context, reply, first_name=first_name), markup=markup,
                quote=reply.kind not in ("greeting", "thanks", "ack", "vote"))
@@ -123,6 +124,23 @@ async def ask_command(update: Update, context: BotContext) -> None:
         await send(message, messages.group_usage())
         return
     await answer_question(message, context, text, sender=sender_key(update))
+
+
+async def brief_command(update: Update, context: BotContext) -> None:
+    """Tell the story in a few quotes (`/brief SUBJECT`: one subject's), in the order things happened."""
+    message = update.effective_message
+    if message is None:
+        return
+    text = " ".join(["/brief", *(context.args or [])])
+    await answer_question(message, context, text, sender=sender_key(update))
+
+
+async def timeline_command(update: Update, context: BotContext) -> None:
+    """List the dated events across sources in order."""
+    message = update.effective_message
+    if message is None:
+        return
+    await answer_question(message, context, "/timeline", sender=sender_key(update))
 
 
 def _addressed_text(message: Message, bot_id: int, username: str | None) -> str | None:
@@ -279,12 +297,18 @@ async def answer_inline(update: Update, context: BotContext) -> None:
     if not text or len(text) > services.settings.max_question_chars or not _allowed(context, query.from_user.id)[0]:
         await query.answer([], cache_time=5)
         return
+    request = brief_request(text)
     try:
-        answer = await asyncio.to_thread(services.service.answer, text, INLINE_RESULTS)
+        if request is not None:  # a brief inline: its quotes, each a result
+            brief = await asyncio.to_thread(services.service.brief, text, request)
+            answer = Answer(text, brief.answered, brief.passages)
+            passages = brief.passages
+        else:
+            answer = await asyncio.to_thread(services.service.answer, text, INLINE_RESULTS)
+            passages = conversation.quotable(answer, services.service.threshold, INLINE_RESULTS)
     except EmptyQuestion:
         await query.answer([], cache_time=5)
         return
-    passages = conversation.quotable(answer, services.service.threshold, INLINE_RESULTS)
     sources = len(services.service.knowledge.documents)
     if passages:
         results = [
