@@ -14,6 +14,7 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.service import QAService
 from bot.telegram.app import build_application
+from bot.telegram.context import SERVICES_KEY
 
 from .botapi import FakeBotApi, OfflineRequest
 
@@ -30,6 +31,7 @@ async def offline_bot(service: QAService, **settings: Any) -> AsyncIterator[tupl
         yield application, api
     finally:
         await application.shutdown()
+        application.bot_data[SERVICES_KEY].reader.close()  # run_polling's post_shutdown would
     assert api.errors == []
 
 

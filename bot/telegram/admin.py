@@ -23,7 +23,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot import fetching, messages
 from bot.telegram import charts
-from bot.corpus import DocumentError, DocumentRecord, parse_pasted, parse_upload
+from bot.corpus import DocumentError, DocumentRecord, parse_pasted
+from bot.records import ChunkSpan
 from bot.storage.admin import AdminError, AdminRegistry
 from bot.storage.documents import AddOutcome
 from bot.telegram import callbacks
@@ -175,13 +176,16 @@ async def remove_admin(update: Update, context: BotContext) -> None:
 
 
 async def _store(message: Message, context: BotContext, record: DocumentRecord,
-                 refused: Callable[[str], str] = messages.document_refused) -> None:
-    """Add a parsed document and tell the admin what happened: its title, publisher, date, sentences and a
-    question it answers; a refusal says why."""
+                 refused: Callable[[str], str] = messages.document_refused, *,
+                 chunks: list[ChunkSpan] | None = None, fetched_from: str | None = None) -> None:
+    """Add a parsed document (`chunks`: its sentences, when read in a worker) and tell the admin what happened:
+    its title, publisher, date, sentences, where a page was fetched from, and a question it answers; a refusal
+    says why."""
     service = context.services.service
     user = message.from_user
     try:
-        result = await asyncio.to_thread(service.add_document, record, added_by=f"telegram:{user.id if user else '?'}")
+        result = await asyncio.to_thread(service.add_document, record, added_by=f"telegram:{user.id if user else '?'}",
+                                         chunks=chunks)
     except DocumentError as error:
         await send(message, refused(str(error)))
         return
@@ -190,7 +194,8 @@ async def _store(message: Message, context: BotContext, record: DocumentRecord,
         return
     suggestion = await asyncio.to_thread(service.suggest_question, result.document_id)
     document = service.knowledge.all_documents[result.document_id]
-    await send(message, messages.document_added(result.document_id, document, result.sentences, suggestion))
+    await send(message, messages.document_added(result.document_id, document, result.sentences, suggestion,
+                                                fetched_from=fetched_from))
 
 
 async def add_command(update: Update, context: BotContext) -> int:
@@ -213,8 +218,10 @@ async def add_command(update: Update, context: BotContext) -> int:
 
 
 async def _add_page(message: Message, context: BotContext, url: str) -> None:
-    """Fetch a page, read its article and add it; every refusal says why and changes nothing."""
-    service, settings = context.services.service, context.services.settings
+    """Fetch a page, read its article in a worker and add it under the address actually fetched; every refusal
+    says why and changes nothing."""
+    services = context.services
+    service, settings = services.service, services.settings
     known = await asyncio.to_thread(service.store.find_by_url, url)
     if known is not None:
         await send(message, messages.url_known(known))
@@ -223,15 +230,16 @@ async def _add_page(message: Message, context: BotContext, url: str) -> None:
     try:
         page = await fetching.fetch(url, max_bytes=settings.max_upload_bytes,
                                     allow_private=settings.fetch_allow_private_hosts)
-        record = await asyncio.to_thread(fetching.to_record, page)
+        read = await asyncio.to_thread(services.reader.page, page.url, page.kind, page.body, page.encoding)
     except (fetching.FetchError, DocumentError) as error:
         await send(message, messages.url_refused(str(error)))
         return
-    known = await asyncio.to_thread(service.store.find_by_url, record.url) if record.url else None
+    known = await asyncio.to_thread(service.store.find_by_url, page.url) if page.url != url else None
     if known is not None:
         await send(message, messages.url_known(known))
         return
-    await _store(message, context, record, refused=messages.url_refused)
+    await _store(message, context, read.record, refused=messages.url_refused, chunks=read.chunks,
+                 fetched_from=fetching.host_of(page.url))
 
 
 @dataclass(frozen=True)
@@ -280,21 +288,21 @@ async def _add_post(message: Message, context: BotContext, post: ForwardedPost) 
             return
         data = bytes(await telegram_file.download_as_bytearray())
         try:
-            parsed = await asyncio.to_thread(parse_upload, data, filename=post.file_name or "post.txt")
+            read = await asyncio.to_thread(context.services.reader.upload, data, filename=post.file_name or "post.txt")
         except DocumentError as error:
             await send(message, messages.document_refused(str(error)))
             return
-        title, text = parsed.title, parsed.text
+        title, text, chunks = read.record.title, read.record.text, read.chunks
     else:
         first_line = post.text.split("\n", 1)[0]
-        title, text = messages.shorten(first_line, 120) or post.channel, post.text
+        title, text, chunks = messages.shorten(first_line, 120) or post.channel, post.text, None
     try:
         record = DocumentRecord(title=title, text=text, publisher=messages.shorten(post.channel, 200),
                                 date=post.date, url=post.url)
     except DocumentError as error:
         await send(message, messages.document_refused(str(error)))
         return
-    await _store(message, context, record)
+    await _store(message, context, record, chunks=chunks)
 
 
 async def offer_page(update: Update, context: BotContext) -> None:
@@ -341,13 +349,13 @@ async def receive_file(update: Update, context: BotContext) -> int:
     if len(data) > limit:
         await send(message, messages.file_too_large(len(data), limit))
         return ConversationHandler.END
-    try:  # parsing a large page is CPU work: keep it off the event loop
-        record = await asyncio.to_thread(parse_upload, data, filename=document.file_name or "upload.txt",
-                                         caption=message.caption)
+    try:  # read in a worker process, with limits on its time, memory and text
+        read = await asyncio.to_thread(context.services.reader.upload, data, filename=document.file_name or "upload.txt",
+                                       caption=message.caption)
     except DocumentError as error:
         await send(message, messages.document_refused(str(error)))
         return ConversationHandler.END
-    await _store(message, context, record)
+    await _store(message, context, read.record, chunks=read.chunks)
     return ConversationHandler.END
 
 
