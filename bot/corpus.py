@@ -36,7 +36,7 @@ MAX_PUBLISHER_CHARS = 200
 MAX_URL_CHARS = 2000
 # Terminal escape sequences (colours, cursor moves, OSC 52 clipboard writes), then any other C0 or C1 control
 # character except tab and newline; NUL is left for the binary-data check. Each pattern is linear.
-_ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+_ESCAPE_SEQUENCE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[@-_]?")
 _CONTROL = re.compile(r"[\x01-\x08\x0b-\x1f\x7f-\x9f]")
 
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
+import resource
+from collections.abc import Callable
 from dataclasses import replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -125,27 +127,47 @@ def _capped(record: DocumentRecord, max_chars: int, max_sentences: int) -> dict[
     return {"record": fields, "spans": [[c.start, c.end] for c in chunks]}
 
 
-def read_upload(args: dict[str, Any], payload: bytes) -> dict[str, Any]:
-    """Job: an uploaded file (`filename`, `caption`) into a capped record."""
+def _peak_address_space() -> int:
+    """This process's peak virtual memory in bytes (0 where /proc is not there to say)."""
     try:
-        record = parse_upload(payload, filename=str(args["filename"]), caption=args.get("caption"),
-                              max_chars=int(args["max_chars"]))
+        found = re.search(r"VmPeak:\s+(\d+) kB", Path("/proc/self/status").read_text())
+    except OSError:
+        return 0
+    return int(found.group(1)) * 1024 if found else 0
+
+
+def _reading(read: Callable[[], DocumentRecord]) -> DocumentRecord | dict[str, Any]:
+    """The record, or the refusal as plain data. A parser that ran out of memory under the worker's address-space
+    limit may say its file is broken (lxml reports "unknown error"): a failure after this job took the worker to
+    its limit is raised as the MemoryError it was."""
+    before = _peak_address_space()
+    try:
+        return read()
     except TextTooLarge:
         return {"too_large": None}
     except DocumentError as error:
+        limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+        peak = _peak_address_space()
+        if limit != resource.RLIM_INFINITY and peak > before and peak >= 0.9 * limit:
+            raise MemoryError from error
         return {"refused": str(error)}
+
+
+def read_upload(args: dict[str, Any], payload: bytes) -> dict[str, Any]:
+    """Job: an uploaded file (`filename`, `caption`) into a capped record."""
+    record = _reading(lambda: parse_upload(payload, filename=str(args["filename"]), caption=args.get("caption"),
+                                           max_chars=int(args["max_chars"])))
+    if isinstance(record, dict):
+        return record
     return _capped(replace(record, source=None), int(args["max_chars"]), int(args["max_sentences"]))
 
 
 def read_page(args: dict[str, Any], payload: bytes) -> dict[str, Any]:
     """Job: a fetched page (`url` as fetched, `kind`, declared `encoding`) into a capped record."""
-    try:
-        record = page_record(str(args["url"]), str(args["kind"]), payload, args.get("encoding"),
-                             max_chars=int(args["max_chars"]))
-    except TextTooLarge:
-        return {"too_large": None}
-    except DocumentError as error:
-        return {"refused": str(error)}
+    record = _reading(lambda: page_record(str(args["url"]), str(args["kind"]), payload, args.get("encoding"),
+                                          max_chars=int(args["max_chars"])))
+    if isinstance(record, dict):
+        return record
     return _capped(record, int(args["max_chars"]), int(args["max_sentences"]))
 
 

@@ -47,7 +47,7 @@ def pdf_text(data: bytes, max_chars: int | None = None) -> Extracted:
             if max_chars is not None and read > max_chars:
                 raise TooMuchText(f"its text is over {max_chars:,} characters")
         title = reader.metadata.title if reader.metadata is not None else None
-    except FormatError:
+    except (FormatError, MemoryError):
         raise
     except (PdfReadError, PyPdfError) as error:
         raise FormatError("it is not a readable PDF") from error
@@ -75,6 +75,8 @@ def docx_text(data: bytes) -> Extracted:
         document = docx.Document(io.BytesIO(data))
     except PackageNotFoundError as error:
         raise FormatError("it is not a readable Word document") from error
+    except MemoryError:
+        raise  # the worker's address-space limit: reported as such, not as a broken file
     except Exception as error:  # noqa: BLE001 - untrusted bytes: any parser failure is a refusal, not a crash
         raise FormatError("it is not a readable Word document") from error
     paragraphs = [" ".join(p.text.split()) for p in document.paragraphs]

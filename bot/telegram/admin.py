@@ -24,11 +24,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot import fetching, messages
 from bot.telegram import charts
 from bot.corpus import DocumentError, DocumentRecord, parse_pasted
-from bot.records import ChunkSpan
+from bot.records import MAX_ROW_ID, ChunkSpan
 from bot.storage.admin import AdminError, AdminRegistry
 from bot.storage.documents import AddOutcome
 from bot.telegram import callbacks
 from bot.telegram.context import BotContext
+from bot.telegram.flood import admitted, sender_key
 from bot.telegram.replies import send
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ async def refuse_command(update: Update, context: BotContext) -> None:
     command = message.text.split(maxsplit=1)[0] if message is not None and message.text else "?"
     chat = message.chat_id if message is not None else None
     log.warning("refused admin command %r (%s) from user %s in chat %s", command[:40], _update_kind(update), sender, chat)
-    if update.message is None:
+    if update.message is None or not await admitted(update.message, context, sender_key(update)):
         return
     if context.services.service.admins.is_admin(sender):
         await send(update.message, messages.admin_private_only())
@@ -123,11 +124,16 @@ async def publish_admin_menu(bot: object, user_ids: list[int], *, remove: bool =
             log.warning("could not publish the admin menu for %s: %s", user_id, error)
 
 
-def _single_id(context: BotContext) -> int | None:
+MAX_USER_ID = 2**63 - 1  # Telegram user ids are kept in BIGINT columns
+
+
+def _single_id(context: BotContext, limit: int = MAX_ROW_ID) -> int | None:
+    """The command's one number, when it is one that the database's column can hold (`limit`)."""
     args = context.args or []
-    if len(args) != 1 or not args[0].isascii() or not args[0].lstrip("-").isdigit() or len(args[0]) > 16:
+    if len(args) != 1 or not args[0].isascii() or not args[0].lstrip("-").isdigit() or len(args[0]) > 20:
         return None
-    return int(args[0])
+    number = int(args[0])
+    return number if -limit - 1 <= number <= limit else None
 
 
 async def list_admins(update: Update, context: BotContext) -> None:
@@ -135,11 +141,12 @@ async def list_admins(update: Update, context: BotContext) -> None:
     await send(update.effective_message, messages.admins_list(context.services.service.admins.all()))  # type: ignore[arg-type]
 
 
-async def _target(update: Update, context: BotContext, usage: str) -> tuple[Message, int] | None:
-    """The message and the one number (user or document id) a command names, or None after saying how to
-    use the command."""
+async def _target(update: Update, context: BotContext, usage: str,
+                  limit: int = MAX_ROW_ID) -> tuple[Message, int] | None:
+    """The message and the one number (user, document or line id, at most `limit`) a command names, or None
+    after saying how to use the command."""
     message = update.effective_message
-    number = _single_id(context)
+    number = _single_id(context, limit)
     if message is not None and number is None:
         await send(message, usage)
     return (message, number) if message is not None and number is not None else None
@@ -147,7 +154,7 @@ async def _target(update: Update, context: BotContext, usage: str) -> tuple[Mess
 
 async def add_admin(update: Update, context: BotContext) -> None:
     """Make a user an admin and give them the admin menu."""
-    target = await _target(update, context, messages.admin_usage("admin_add"))
+    target = await _target(update, context, messages.admin_usage("admin_add"), MAX_USER_ID)
     if target is None:
         return
     message, user_id = target
@@ -161,7 +168,7 @@ async def add_admin(update: Update, context: BotContext) -> None:
 
 async def remove_admin(update: Update, context: BotContext) -> None:
     """Take admin rights from a user added by command."""
-    target = await _target(update, context, messages.admin_usage("admin_remove"))
+    target = await _target(update, context, messages.admin_usage("admin_remove"), MAX_USER_ID)
     if target is None:
         return
     message, user_id = target

@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.conversation import Contexts
-from bot.telegram.flood import FloodGuard
+from bot.telegram.flood import FloodGuard, flood_limited
 from bot.reading import DocumentReader
 from bot.service import QAService
 from bot.storage import Database
@@ -155,11 +155,12 @@ def build_application(
     application.add_handlers(
         [
             *admin.handlers(service.admins, add_timeout=settings.add_timeout_seconds),
-            CommandHandler("start", handlers.start, filters=new_message),
-            CommandHandler("help", handlers.show_help, filters=new_message),
-            CommandHandler("sources", handlers.show_sources, filters=new_message),
+            # Every command anyone may send counts against the flood limit (/ask and the admin refusals inside).
+            CommandHandler("start", flood_limited(handlers.start), filters=new_message),
+            CommandHandler("help", flood_limited(handlers.show_help), filters=new_message),
+            CommandHandler("sources", flood_limited(handlers.show_sources), filters=new_message),
             CommandHandler("ask", handlers.ask_command, filters=new_message),
-            CommandHandler("forgetme", handlers.forget_me, filters=new_message),
+            CommandHandler("forgetme", flood_limited(handlers.forget_me), filters=new_message),
             MessageHandler(private & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_private),
             MessageHandler(groups & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_in_group),
             MessageHandler(private & new_message & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.refuse_non_text),
