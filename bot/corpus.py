@@ -74,6 +74,8 @@ class DocumentRecord:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, without_controls(value))
+        if not self.text.strip():
+            raise DocumentError("it has no text")
         for label, value, limit in (("title", self.title, MAX_TITLE_CHARS),
                                     ("publisher", self.publisher, MAX_PUBLISHER_CHARS),
                                     ("url", self.url, MAX_URL_CHARS)):
