@@ -25,6 +25,7 @@ eval: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.handler_latency
 	$(PY) -m benchmarks.upload_memory
+	$(PY) -m benchmarks.reading_overhead
 	$(PY) -m benchmarks.speed --sizes 10000,100000 --parts index,live
 
 bench-full: $(VENV)/.installed

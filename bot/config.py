@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.answering import DEFAULT_THRESHOLD
+from bot.reading import ReadLimits
 
 # The project's folder when the package runs from a checkout (make run, an editable install): its corpus, data
 # and .env are found from any working directory. Installed elsewhere, paths are relative to the working directory.
@@ -45,6 +46,13 @@ class Settings(BaseSettings):
     add_timeout_seconds: float = Field(default=600.0, gt=0)
     context_seconds: float = Field(default=600.0, ge=0)
     fetch_allow_private_hosts: bool = False
+    parse_workers: int = Field(default=2, ge=1, le=16)
+    parse_timeout_seconds: float = Field(default=30.0, gt=0)
+    parse_cpu_seconds: float = Field(default=30.0, gt=0)
+    parse_memory_mb: int = Field(default=1024, ge=128)
+    max_document_chars: int = Field(default=1_000_000, ge=1)
+    max_document_sentences: int = Field(default=10_000, ge=1)
+    webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_level: str = "INFO"
 
@@ -71,6 +79,13 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Where the index is saved between runs."""
         return self.data_dir / "index"
+
+    @property
+    def read_limits(self) -> ReadLimits:
+        """What reading one untrusted document may cost (see bot/reading.py)."""
+        return ReadLimits(cpu_seconds=self.parse_cpu_seconds, wall_seconds=self.parse_timeout_seconds,
+                          memory_mb=self.parse_memory_mb, max_chars=self.max_document_chars,
+                          max_sentences=self.max_document_sentences)
 
     @property
     def has_token(self) -> bool:

@@ -34,10 +34,26 @@ _URL = re.compile(r"https?://\S+\Z")
 MAX_TITLE_CHARS = 300
 MAX_PUBLISHER_CHARS = 200
 MAX_URL_CHARS = 2000
+# Terminal escape sequences (colours, cursor moves, OSC 52 clipboard writes), then any other C0 or C1 control
+# character except tab and newline; NUL is left for the binary-data check. Each pattern is linear.
+_ESCAPE_SEQUENCE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[@-_]?")
+_CONTROL = re.compile(r"[\x01-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class DocumentError(ValueError):
     """A document that cannot be read; the message says why in plain words."""
+
+
+class TextTooLarge(DocumentError):
+    """A document whose extracted text is over the limit (its reason is worded by the caller, who knows it)."""
+
+
+def without_controls(text: str) -> str:
+    """The text without terminal escape sequences and control characters (tab and newline kept), so that
+    nothing taken in can colour, move or write to the clipboard of a terminal that prints it."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
 
 
 @dataclass(frozen=True)
@@ -52,7 +68,14 @@ class DocumentRecord:
     source: str | None = None
 
     def __post_init__(self) -> None:
-        """Refuse what no database column or chat message should hold, the same way on every database."""
+        """Take in text without control characters, and refuse what no database column or chat message should
+        hold, the same way on every database."""
+        for name in ("title", "text", "publisher"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, without_controls(value))
+        if not self.text.strip():
+            raise DocumentError("it has no text")
         for label, value, limit in (("title", self.title, MAX_TITLE_CHARS),
                                     ("publisher", self.publisher, MAX_PUBLISHER_CHARS),
                                     ("url", self.url, MAX_URL_CHARS)):
@@ -260,8 +283,10 @@ def html_to_record(markup: bytes, *, name: str) -> DocumentRecord:
     return DocumentRecord(title=title or title_from_name(name), text=text, publisher=publisher, date=date, url=url)
 
 
-def parse_upload(data: bytes, *, filename: str, caption: str | None = None) -> DocumentRecord:
-    """A file an admin sent: type checked by name and content, UTF-8 only; caption metadata wins."""
+def parse_upload(data: bytes, *, filename: str, caption: str | None = None,
+                 max_chars: int | None = None) -> DocumentRecord:
+    """A file an admin sent: type checked by name and content, UTF-8 only; caption metadata wins. A PDF stops
+    being read once its text passes `max_chars` (TextTooLarge)."""
     name = Path(filename.replace("\\", "/")).name or "upload.txt"
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
@@ -270,7 +295,9 @@ def parse_upload(data: bytes, *, filename: str, caption: str | None = None) -> D
         from bot import formats
 
         try:
-            extracted = formats.pdf_text(data) if suffix == ".pdf" else formats.docx_text(data)
+            extracted = formats.pdf_text(data, max_chars) if suffix == ".pdf" else formats.docx_text(data)
+        except formats.TooMuchText as error:
+            raise TextTooLarge(str(error)) from error
         except formats.FormatError as error:
             raise DocumentError(str(error)) from error
         record = DocumentRecord(title=extracted.title or title_from_name(name), text=extracted.text)

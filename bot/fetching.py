@@ -3,8 +3,10 @@
 The fetch is guarded against server-side request forgery: only http(s), and every host (the first and each
 redirect's) must resolve to public addresses only; loopback, private, link-local, reserved and metadata
 addresses are refused unless FETCH_ALLOW_PRIVATE_HOSTS (tests, intranets). Redirects are followed by hand (at
-most MAX_REDIRECTS) so that each hop is checked; the body is read up to the upload limit; only web pages,
-plain text and PDF are accepted; every step has a time-out.
+most MAX_REDIRECTS) so that each hop is checked; the body is read up to the upload limit, counted after
+decompression as the bytes are produced (one gzip or deflate layer at most; a stacked or unknown encoding is
+refused); only web pages, plain text and PDF are accepted; every step has a time-out. Reading the page's text
+is `bot.extraction`'s job, in a worker process.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import ipaddress
 import re
 import socket
 import ssl
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -23,8 +26,6 @@ import certifi
 import httpcore
 import httpx
 from httpcore import AnyIOBackend, AsyncNetworkStream
-
-from bot.corpus import MAX_TITLE_CHARS, DocumentError, DocumentRecord, parse_text, title_from_name
 
 MAX_REDIRECTS = 5
 KINDS = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text", "application/pdf": "pdf"}
@@ -46,16 +47,21 @@ class FetchError(ValueError):
 
 @dataclass(frozen=True)
 class Fetched:
-    url: str  # after redirects
+    url: str  # after redirects: the address actually fetched
     kind: str  # html, text or pdf
-    body: bytes
-    encoding: str | None
+    body: bytes  # decompressed
+    encoding: str | None  # the charset the response declared, if any
 
 
 def single_url(text: str) -> str | None:
     """The URL when the text is one http(s) address and nothing else."""
     match = _URL.match(text)
     return match.group(1) if match else None
+
+
+def host_of(url: str) -> str:
+    """The host name of an address, as fetched (no port, no credentials)."""
+    return httpx.URL(url).host
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -102,7 +108,7 @@ def _client(timeout: float, backend: _PinnedBackend) -> httpx.AsyncClient:
     transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001
         ssl_context=ssl.create_default_context(cafile=certifi.where()), network_backend=backend)
     return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False,
-                             headers={"User-Agent": USER_AGENT})
+                             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
 
 
 async def fetch(url: str, *, max_bytes: int, allow_private: bool, timeout: float = 10.0,
@@ -116,6 +122,59 @@ async def fetch(url: str, *, max_bytes: int, allow_private: bool, timeout: float
         raise FetchError("the site did not answer in time") from error
     except httpx.HTTPError as error:
         raise FetchError(f"the site could not be reached ({type(error).__name__})") from error
+    except httpx.InvalidURL as error:  # "http://0177.0.0.1/": an address httpx will not read
+        raise FetchError(f"that is not a web address I can read ({str(error)[:100]})") from error
+
+
+class _BoundedDecoder:
+    """The response's Content-Encoding undone as its bytes arrive, never producing more than `limit` bytes: a
+    compressed bomb is stopped at the limit, not unpacked and then measured. One gzip or deflate layer at
+    most; anything else is refused before a byte is read."""
+
+    def __init__(self, content_encoding: str, limit: int) -> None:
+        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip().lower() not in ("", "identity")]
+        if len(codings) > 1:
+            raise FetchError(f"the page is compressed more than once ({content_encoding[:60]}); I don't unpack that")
+        self.coding = codings[0] if codings else None
+        if self.coding not in (None, "gzip", "x-gzip", "deflate"):
+            raise FetchError(f"the page is compressed in a way I don't read ({self.coding[:30]})")
+        wbits = 16 + zlib.MAX_WBITS if self.coding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._inflate = zlib.decompressobj(wbits) if self.coding else None
+        self._started = False
+        self.limit = limit
+        self.produced = 0
+
+    def too_large(self) -> FetchError:
+        return FetchError(f"the page is larger than the limit of {self.limit // 1024:,} KB")
+
+    def feed(self, data: bytes) -> bytes:
+        if self._inflate is None:
+            out = data
+        else:
+            try:
+                out = self._inflate.decompress(data, self.limit - self.produced + 1)
+            except zlib.error as error:
+                if self.coding != "deflate" or self._started:
+                    raise FetchError("its compressed data is broken") from error
+                self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)  # deflate without the zlib header
+                out = self._inflate.decompress(data, self.limit - self.produced + 1)
+            self._started = True
+        self.produced += len(out)
+        if self.produced > self.limit:
+            raise self.too_large()
+        return out
+
+    def finish(self) -> bytes:
+        if self._inflate is None:
+            return b""
+        try:
+            out = self._inflate.flush(self.limit - self.produced + 1)
+        except zlib.error as error:
+            raise FetchError("its compressed data is broken") from error
+        self.produced += len(out)
+        if self.produced > self.limit:
+            raise self.too_large()
+        return out
 
 
 async def _fetch(url: str, max_bytes: int, timeout: float, backend: _PinnedBackend) -> Fetched:
@@ -143,55 +202,13 @@ async def _fetch(url: str, max_bytes: int, timeout: float, backend: _PinnedBacke
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes:
                     raise FetchError(f"the page is larger than the limit of {max_bytes // 1024:,} KB")
-                body = bytearray()
-                async for piece in response.aiter_bytes():
-                    body += piece
-                    if len(body) > max_bytes:
-                        raise FetchError(f"the page is larger than the limit of {max_bytes // 1024:,} KB")
-                return Fetched(str(response.url), kind, bytes(body), response.encoding)
+                decoder = _BoundedDecoder(",".join(response.headers.get_list("content-encoding")), max_bytes)
+                body, received = bytearray(), 0
+                async for piece in response.aiter_raw():  # as sent: httpx would decode a whole read at once
+                    received += len(piece)
+                    if received > max_bytes:
+                        raise decoder.too_large()
+                    body += decoder.feed(piece)
+                body += decoder.finish()
+                return Fetched(str(response.url), kind, bytes(body), response.charset_encoding)
     raise FetchError("the site redirects too many times")
-
-
-def _shortened(title: str) -> str:
-    title = " ".join(title.split())
-    return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
-
-
-def to_record(page: Fetched) -> DocumentRecord:
-    """The article of a fetched page as a document: its main text only (no navigation, promotions, "most
-    read" lists, footers or cookie notices), with title, site name as publisher, date and canonical URL."""
-    name = PurePosixPath(httpx.URL(page.url).path).name or "page"
-    if page.kind == "pdf":
-        from bot import formats
-
-        try:
-            extracted = formats.pdf_text(page.body)
-        except formats.FormatError as error:
-            raise DocumentError(str(error)) from error
-        return DocumentRecord(title=_shortened(extracted.title or title_from_name(name)), text=extracted.text,
-                              url=page.url)
-    text = page.body.decode(page.encoding or "utf-8", errors="replace")
-    if page.kind == "text":
-        record = parse_text(text, name=name, source=None)
-        return DocumentRecord(title=_shortened(record.title), text=record.text, publisher=record.publisher,
-                              date=record.date, url=record.url or page.url)
-    import trafilatura
-
-    found = trafilatura.bare_extraction(text, url=page.url, with_metadata=True, favor_precision=True)
-    article = found.as_dict() if found is not None and hasattr(found, "as_dict") else (found or {})
-    body = "\n\n".join(line.strip() for line in (article.get("text") or "").splitlines() if line.strip())
-    if not body:
-        raise DocumentError("I could not find the text of an article on that page")
-    canonical = article.get("url") or page.url
-    if not re.match(r"https?://\S+\Z", canonical):
-        canonical = page.url
-    date = None
-    published = article.get("date") or ""
-    if re.match(r"\d{4}-\d{2}-\d{2}", published):
-        import datetime as dt
-
-        date = dt.date.fromisoformat(published[:10])
-    title = article.get("title") or title_from_name(name)
-    publisher = article.get("sitename") or article.get("hostname")
-    return DocumentRecord(title=_shortened(title), text=body,
-                          publisher=_shortened(publisher)[:200] if publisher else None, date=date, url=canonical)

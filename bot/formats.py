@@ -18,14 +18,20 @@ class FormatError(ValueError):
     """A file that cannot be read; the message says why in plain words."""
 
 
+class TooMuchText(FormatError):
+    """The text read so far is over the caller's limit; reading stopped there."""
+
+
 @dataclass(frozen=True)
 class Extracted:
     text: str
     title: str | None = None
 
 
-def pdf_text(data: bytes) -> Extracted:
-    """The text layer of a PDF, a paragraph a page; its title from the document information when set."""
+def pdf_text(data: bytes, max_chars: int | None = None) -> Extracted:
+    """The text layer of a PDF, a paragraph a page; its title from the document information when set. Reading
+    stops with TooMuchText as soon as the pages read so far hold more than `max_chars` characters (pages can
+    share one huge content stream)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError, PyPdfError
 
@@ -33,9 +39,15 @@ def pdf_text(data: bytes) -> Extracted:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise FormatError("it is an encrypted PDF; send it without a password")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages: list[str] = []
+        read = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            read += len(pages[-1])
+            if max_chars is not None and read > max_chars:
+                raise TooMuchText(f"its text is over {max_chars:,} characters")
         title = reader.metadata.title if reader.metadata is not None else None
-    except FormatError:
+    except (FormatError, MemoryError):
         raise
     except (PdfReadError, PyPdfError) as error:
         raise FormatError("it is not a readable PDF") from error
@@ -63,6 +75,8 @@ def docx_text(data: bytes) -> Extracted:
         document = docx.Document(io.BytesIO(data))
     except PackageNotFoundError as error:
         raise FormatError("it is not a readable Word document") from error
+    except MemoryError:
+        raise  # the worker's address-space limit: reported as such, not as a broken file
     except Exception as error:  # noqa: BLE001 - untrusted bytes: any parser failure is a refusal, not a crash
         raise FormatError("it is not a readable Word document") from error
     paragraphs = [" ".join(p.text.split()) for p in document.paragraphs]

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.corpus import DocumentRecord
-from bot.records import ContentVersion
+from bot.records import ChunkSpan, ContentVersion
 from bot.search import KnowledgeBase, SynonymTable
 from bot.search import index_files
 from bot.storage import DocumentStore
@@ -83,11 +84,11 @@ class LiveIndex:
             self._save(knowledge, version)
             return knowledge
 
-    def add(self, record: DocumentRecord, *, added_by: str) -> AddResult:
+    def add(self, record: DocumentRecord, *, added_by: str, chunks: Sequence[ChunkSpan] | None = None) -> AddResult:
         """Store a document and make it answerable at once (a new index segment); if it cannot be indexed,
-        nothing is kept."""
+        nothing is kept. `chunks`, when given, are the text's sentences (split where the text was read)."""
         with self._write_lock:
-            result = self.store.add(record, added_by=added_by)
+            result = self.store.add(record, added_by=added_by, chunks=chunks)
             if result.outcome is AddOutcome.UPDATED:
                 self.rebuild()
             elif result.outcome is AddOutcome.ADDED:

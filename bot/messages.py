@@ -613,10 +613,14 @@ def fetching(url: str) -> str:
     return f"Fetching {esc(shorten(url, 200))} …"
 
 
-def document_added(doc_id: int, doc: DocumentRef, sentences: int, suggestion: str | None) -> str:
+def document_added(doc_id: int, doc: DocumentRef, sentences: int, suggestion: str | None,
+                   fetched_from: str | None = None) -> str:
+    """What was added; for a fetched page, the host it was actually fetched from (which a page cannot fake)."""
     details = _details(doc)
     text = (f"Added document <b>#{doc_id}</b> “{esc(shorten(doc.title, TITLE_SHOWN))}”"
-            + (f" ({details})" if details else "") + f" with {count(sentences, 'sentence')}. It is answerable now.")
+            + (f" ({details})" if details else "") + f" with {count(sentences, 'sentence')}"
+            + (f", fetched from <b>{esc(shorten(fetched_from, 200))}</b>" if fetched_from else "")
+            + ". It is answerable now.")
     if suggestion:
         text += f"\nTry asking: <i>{esc(suggestion)}</i>"
     return text
@@ -649,6 +653,34 @@ def post_empty() -> str:
 
 def document_duplicate(doc_id: int) -> str:
     return f"I already have that text, as document #{doc_id}. Nothing was added."
+
+
+# Reasons a document or page was not read (they follow "I couldn't add that document: " or "… page: ").
+# `kind` is "file" or "page".
+
+
+def took_too_long(kind: str, seconds: float) -> str:
+    return f"the {kind} took too long to read (over {seconds:g} seconds)"
+
+
+def needs_too_much_memory(kind: str, megabytes: int) -> str:
+    return f"reading the {kind} needs more memory than the {megabytes:,} MB I allow"
+
+
+def reader_failed(kind: str) -> str:
+    return f"the {kind} made my document reader fail"
+
+
+def text_too_large(kind: str, limit: int) -> str:
+    return f"the {kind}'s text is larger than the limit of {limit:,} characters"
+
+
+def too_many_sentences(kind: str, sentences: int, limit: int) -> str:
+    return f"the {kind} has {sentences:,} sentences; the limit is {limit:,}"
+
+
+def reader_stopped() -> str:
+    return "I am shutting down; send it again in a minute"
 
 
 def document_refused(reason: str) -> str:

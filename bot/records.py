@@ -10,6 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 
+# Row ids are INTEGER columns: 32-bit signed on PostgreSQL. A number above this, from a button or a command, names
+# no row; it is refused before any query (PostgreSQL would raise "integer out of range" rather than find nothing).
+MAX_ROW_ID = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class DocumentRef:
     """What a reply says about a source."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from bot.chronology import Event, SequenceQuestion, anchor_chunk, around, chrono
 from bot.corpus import DocumentRecord
 from bot.ingest import SyncReport, sync_folder
 from bot.live_index import LiveIndex
-from bot.records import ChunkRow, DocumentRef
+from bot.records import ChunkRow, ChunkSpan, DocumentRef
 from bot.search import KnowledgeBase, SynonymTable, commonness
 from bot.search.synonyms import FILE_NAME as SYNONYMS_FILE
 from bot.search.textproc import STOP_WORDS, words
@@ -189,9 +189,10 @@ class QAService:
 
     # --- documents -----------------------------------------------------------------------------------------
 
-    def add_document(self, record: DocumentRecord, *, added_by: str) -> AddResult:
-        """Store a document and make it answerable at once."""
-        return self.index.add(record, added_by=added_by)
+    def add_document(self, record: DocumentRecord, *, added_by: str,
+                     chunks: Sequence[ChunkSpan] | None = None) -> AddResult:
+        """Store a document and make it answerable at once (`chunks`: its sentences, when already split)."""
+        return self.index.add(record, added_by=added_by, chunks=chunks)
 
     def set_active(self, document_id: int, active: bool) -> bool:
         """Stop (remove) or resume (restore) quoting a document; False when there is no such document."""

@@ -11,9 +11,13 @@ from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import Application
 
+from sqlalchemy import delete
+
 from bot.config import Settings
 from bot.service import QAService
+from bot.storage.models import ConversationState, FloodState
 from bot.telegram.app import build_application
+from bot.telegram.context import SERVICES_KEY
 
 from .botapi import FakeBotApi, OfflineRequest
 
@@ -23,6 +27,9 @@ async def offline_bot(service: QAService, **settings: Any) -> AsyncIterator[tupl
     """The application built as in production over `service`, with these settings; every call it makes must be
     valid for Telegram."""
     api = FakeBotApi("1:offline")
+    with service.database.session() as session:  # a new bot on a shared test database: fresh counts and contexts
+        session.execute(delete(FloodState))
+        session.execute(delete(ConversationState))
     config = Settings(telegram_bot_token=SecretStr("1:offline"), _env_file=None, **settings)  # type: ignore[call-arg]
     application = build_application(config, service, request=OfflineRequest(api))
     await application.initialize()
@@ -30,6 +37,7 @@ async def offline_bot(service: QAService, **settings: Any) -> AsyncIterator[tupl
         yield application, api
     finally:
         await application.shutdown()
+        application.bot_data[SERVICES_KEY].reader.close()  # run_polling's post_shutdown would
     assert api.errors == []
 
 

@@ -23,11 +23,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot import fetching, messages
 from bot.telegram import charts
-from bot.corpus import DocumentError, DocumentRecord, parse_pasted, parse_upload
+from bot.corpus import DocumentError, DocumentRecord, parse_pasted
+from bot.records import MAX_ROW_ID, ChunkSpan
 from bot.storage.admin import AdminError, AdminRegistry
 from bot.storage.documents import AddOutcome
 from bot.telegram import callbacks
 from bot.telegram.context import BotContext
+from bot.telegram.flood import admitted, sender_key
 from bot.telegram.replies import send
 
 log = logging.getLogger(__name__)
@@ -92,7 +94,7 @@ async def refuse_command(update: Update, context: BotContext) -> None:
     command = message.text.split(maxsplit=1)[0] if message is not None and message.text else "?"
     chat = message.chat_id if message is not None else None
     log.warning("refused admin command %r (%s) from user %s in chat %s", command[:40], _update_kind(update), sender, chat)
-    if update.message is None:
+    if update.message is None or not await admitted(update.message, context, sender_key(update)):
         return
     if context.services.service.admins.is_admin(sender):
         await send(update.message, messages.admin_private_only())
@@ -122,11 +124,16 @@ async def publish_admin_menu(bot: object, user_ids: list[int], *, remove: bool =
             log.warning("could not publish the admin menu for %s: %s", user_id, error)
 
 
-def _single_id(context: BotContext) -> int | None:
+MAX_USER_ID = 2**63 - 1  # Telegram user ids are kept in BIGINT columns
+
+
+def _single_id(context: BotContext, limit: int = MAX_ROW_ID) -> int | None:
+    """The command's one number, when it is one that the database's column can hold (`limit`)."""
     args = context.args or []
-    if len(args) != 1 or not args[0].isascii() or not args[0].lstrip("-").isdigit() or len(args[0]) > 16:
+    if len(args) != 1 or not args[0].isascii() or not args[0].lstrip("-").isdigit() or len(args[0]) > 20:
         return None
-    return int(args[0])
+    number = int(args[0])
+    return number if -limit - 1 <= number <= limit else None
 
 
 async def list_admins(update: Update, context: BotContext) -> None:
@@ -134,11 +141,12 @@ async def list_admins(update: Update, context: BotContext) -> None:
     await send(update.effective_message, messages.admins_list(context.services.service.admins.all()))  # type: ignore[arg-type]
 
 
-async def _target(update: Update, context: BotContext, usage: str) -> tuple[Message, int] | None:
-    """The message and the one number (user or document id) a command names, or None after saying how to
-    use the command."""
+async def _target(update: Update, context: BotContext, usage: str,
+                  limit: int = MAX_ROW_ID) -> tuple[Message, int] | None:
+    """The message and the one number (user, document or line id, at most `limit`) a command names, or None
+    after saying how to use the command."""
     message = update.effective_message
-    number = _single_id(context)
+    number = _single_id(context, limit)
     if message is not None and number is None:
         await send(message, usage)
     return (message, number) if message is not None and number is not None else None
@@ -146,7 +154,7 @@ async def _target(update: Update, context: BotContext, usage: str) -> tuple[Mess
 
 async def add_admin(update: Update, context: BotContext) -> None:
     """Make a user an admin and give them the admin menu."""
-    target = await _target(update, context, messages.admin_usage("admin_add"))
+    target = await _target(update, context, messages.admin_usage("admin_add"), MAX_USER_ID)
     if target is None:
         return
     message, user_id = target
@@ -160,7 +168,7 @@ async def add_admin(update: Update, context: BotContext) -> None:
 
 async def remove_admin(update: Update, context: BotContext) -> None:
     """Take admin rights from a user added by command."""
-    target = await _target(update, context, messages.admin_usage("admin_remove"))
+    target = await _target(update, context, messages.admin_usage("admin_remove"), MAX_USER_ID)
     if target is None:
         return
     message, user_id = target
@@ -175,13 +183,16 @@ async def remove_admin(update: Update, context: BotContext) -> None:
 
 
 async def _store(message: Message, context: BotContext, record: DocumentRecord,
-                 refused: Callable[[str], str] = messages.document_refused) -> None:
-    """Add a parsed document and tell the admin what happened: its title, publisher, date, sentences and a
-    question it answers; a refusal says why."""
+                 refused: Callable[[str], str] = messages.document_refused, *,
+                 chunks: list[ChunkSpan] | None = None, fetched_from: str | None = None) -> None:
+    """Add a parsed document (`chunks`: its sentences, when read in a worker) and tell the admin what happened:
+    its title, publisher, date, sentences, where a page was fetched from, and a question it answers; a refusal
+    says why."""
     service = context.services.service
     user = message.from_user
     try:
-        result = await asyncio.to_thread(service.add_document, record, added_by=f"telegram:{user.id if user else '?'}")
+        result = await asyncio.to_thread(service.add_document, record, added_by=f"telegram:{user.id if user else '?'}",
+                                         chunks=chunks)
     except DocumentError as error:
         await send(message, refused(str(error)))
         return
@@ -190,7 +201,8 @@ async def _store(message: Message, context: BotContext, record: DocumentRecord,
         return
     suggestion = await asyncio.to_thread(service.suggest_question, result.document_id)
     document = service.knowledge.all_documents[result.document_id]
-    await send(message, messages.document_added(result.document_id, document, result.sentences, suggestion))
+    await send(message, messages.document_added(result.document_id, document, result.sentences, suggestion,
+                                                fetched_from=fetched_from))
 
 
 async def add_command(update: Update, context: BotContext) -> int:
@@ -213,8 +225,10 @@ async def add_command(update: Update, context: BotContext) -> int:
 
 
 async def _add_page(message: Message, context: BotContext, url: str) -> None:
-    """Fetch a page, read its article and add it; every refusal says why and changes nothing."""
-    service, settings = context.services.service, context.services.settings
+    """Fetch a page, read its article in a worker and add it under the address actually fetched; every refusal
+    says why and changes nothing."""
+    services = context.services
+    service, settings = services.service, services.settings
     known = await asyncio.to_thread(service.store.find_by_url, url)
     if known is not None:
         await send(message, messages.url_known(known))
@@ -223,15 +237,16 @@ async def _add_page(message: Message, context: BotContext, url: str) -> None:
     try:
         page = await fetching.fetch(url, max_bytes=settings.max_upload_bytes,
                                     allow_private=settings.fetch_allow_private_hosts)
-        record = await asyncio.to_thread(fetching.to_record, page)
+        read = await asyncio.to_thread(services.reader.page, page.url, page.kind, page.body, page.encoding)
     except (fetching.FetchError, DocumentError) as error:
         await send(message, messages.url_refused(str(error)))
         return
-    known = await asyncio.to_thread(service.store.find_by_url, record.url) if record.url else None
+    known = await asyncio.to_thread(service.store.find_by_url, page.url) if page.url != url else None
     if known is not None:
         await send(message, messages.url_known(known))
         return
-    await _store(message, context, record, refused=messages.url_refused)
+    await _store(message, context, read.record, refused=messages.url_refused, chunks=read.chunks,
+                 fetched_from=fetching.host_of(page.url))
 
 
 @dataclass(frozen=True)
@@ -280,21 +295,21 @@ async def _add_post(message: Message, context: BotContext, post: ForwardedPost) 
             return
         data = bytes(await telegram_file.download_as_bytearray())
         try:
-            parsed = await asyncio.to_thread(parse_upload, data, filename=post.file_name or "post.txt")
+            read = await asyncio.to_thread(context.services.reader.upload, data, filename=post.file_name or "post.txt")
         except DocumentError as error:
             await send(message, messages.document_refused(str(error)))
             return
-        title, text = parsed.title, parsed.text
+        title, text, chunks = read.record.title, read.record.text, read.chunks
     else:
         first_line = post.text.split("\n", 1)[0]
-        title, text = messages.shorten(first_line, 120) or post.channel, post.text
+        title, text, chunks = messages.shorten(first_line, 120) or post.channel, post.text, None
     try:
         record = DocumentRecord(title=title, text=text, publisher=messages.shorten(post.channel, 200),
                                 date=post.date, url=post.url)
     except DocumentError as error:
         await send(message, messages.document_refused(str(error)))
         return
-    await _store(message, context, record)
+    await _store(message, context, record, chunks=chunks)
 
 
 async def offer_page(update: Update, context: BotContext) -> None:
@@ -341,13 +356,13 @@ async def receive_file(update: Update, context: BotContext) -> int:
     if len(data) > limit:
         await send(message, messages.file_too_large(len(data), limit))
         return ConversationHandler.END
-    try:  # parsing a large page is CPU work: keep it off the event loop
-        record = await asyncio.to_thread(parse_upload, data, filename=document.file_name or "upload.txt",
-                                         caption=message.caption)
+    try:  # read in a worker process, with limits on its time, memory and text
+        read = await asyncio.to_thread(context.services.reader.upload, data, filename=document.file_name or "upload.txt",
+                                       caption=message.caption)
     except DocumentError as error:
         await send(message, messages.document_refused(str(error)))
         return ConversationHandler.END
-    await _store(message, context, record)
+    await _store(message, context, read.record, chunks=read.chunks)
     return ConversationHandler.END
 
 

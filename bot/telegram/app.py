@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import signal
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -24,7 +25,8 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.conversation import StoredContexts
-from bot.telegram.flood import FloodGuard
+from bot.telegram.flood import FloodGuard, flood_limited
+from bot.reading import DocumentReader
 from bot.service import QAService
 from bot.storage import Database
 from bot.storage.chat_state import ConversationStore, FloodStore
@@ -59,9 +61,31 @@ class _DropRejectedToken(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
+
+
+def stop_now(application: Application) -> None:  # type: ignore[type-arg]
+    """On SIGTERM or Ctrl-C: kill the document readers first (a document being read ends at once, with "shutting
+    down"), then stop as PTB does. PTB waits for running handlers before it stops; a handler waiting on a stuck
+    parse would hold the whole bot up to the parse's time limit."""
+    services: BotServices = application.bot_data[SERVICES_KEY]
+    services.reader.close()
+    application.stop_running()
+
+
+async def start_up(application: Application) -> None:  # type: ignore[type-arg]
+    """At start (run_polling and run_webhook): take over the stop signals, start the document readers (they warm
+    up meanwhile), then publish the menus and follow other instances."""
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop_now, application)
+    application.bot_data[SERVICES_KEY].reader.start()
+    await publish_menus_and_follow_others(application)
+
+
 async def publish_menus_and_follow_others(application: Application) -> None:  # type: ignore[type-arg]
-    """At start: publish the command menus (everyone's, and the admins' in their chats; failures are only
-    warnings), then start following changes made through other instances."""
+    """Publish the command menus (everyone's, and the admins' in their chats; failures are only warnings), then
+    start following changes made through other instances."""
     try:
         await application.bot.set_my_commands(USER_COMMANDS)
     except TelegramError as error:
@@ -85,11 +109,13 @@ async def follow_other_instances(services: BotServices) -> None:
 
 
 async def stop_following_and_finish_saving(application: Application) -> None:  # type: ignore[type-arg]
-    """Stop following other instances and let an index save in progress finish before the process ends."""
+    """Stop the document readers and following other instances, and let an index save in progress finish
+    before the process ends."""
     follower = application.bot_data.pop(FOLLOWER_KEY, None)
     if follower is not None:
         follower.cancel()
     services: BotServices = application.bot_data[SERVICES_KEY]
+    services.reader.close()
     services.service.flush()
 
 
@@ -112,7 +138,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(ChatOrderedUpdateProcessor(settings.concurrent_updates))
         .context_types(ContextTypes(context=BotContext))
-        .post_init(publish_menus_and_follow_others)
+        .post_init(start_up)
         .post_shutdown(stop_following_and_finish_saving)
         .build()
     )
@@ -122,6 +148,7 @@ def build_application(
         # Shared by every instance on the database: a chat's next message may reach another instance.
         flood=FloodGuard(settings.flood_limit, settings.flood_window_seconds, store=FloodStore(service.database)),
         contexts=StoredContexts(ConversationStore(service.database), settings.context_seconds),
+        reader=DocumentReader(settings.read_limits, workers=settings.parse_workers),
     )
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     # A command in an edited message is not a new command, and channel posts are nobody's: neither is acted on.
@@ -132,13 +159,14 @@ def build_application(
     application.add_handlers(
         [
             *admin.handlers(service.admins, add_timeout=settings.add_timeout_seconds),
-            CommandHandler("start", handlers.start, filters=new_message),
-            CommandHandler("help", handlers.show_help, filters=new_message),
-            CommandHandler("sources", handlers.show_sources, filters=new_message),
+            # Every command anyone may send counts against the flood limit (/ask and the admin refusals inside).
+            CommandHandler("start", flood_limited(handlers.start), filters=new_message),
+            CommandHandler("help", flood_limited(handlers.show_help), filters=new_message),
+            CommandHandler("sources", flood_limited(handlers.show_sources), filters=new_message),
             CommandHandler("ask", handlers.ask_command, filters=new_message),
             CommandHandler("brief", handlers.brief_command, filters=new_message),
             CommandHandler("timeline", handlers.timeline_command, filters=new_message),
-            CommandHandler("forgetme", handlers.forget_me, filters=new_message),
+            CommandHandler("forgetme", flood_limited(handlers.forget_me), filters=new_message),
             MessageHandler(private & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_private),
             MessageHandler(groups & new_message & filters.TEXT & ~filters.COMMAND, handlers.ask_in_group),
             MessageHandler(private & new_message & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.refuse_non_text),
@@ -189,6 +217,7 @@ def _run(application: Application, settings: Settings, secret: str) -> None:  # 
     if settings.webhook_url:
         path = urlsplit(settings.webhook_url).path.lstrip("/")
         log.info("starting in webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
+        limit_webhook_bodies(settings.webhook_max_body_bytes)
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
@@ -196,7 +225,17 @@ def _run(application: Application, settings: Settings, secret: str) -> None:  # 
             webhook_url=settings.webhook_url,
             secret_token=secret,
             allowed_updates=Update.ALL_TYPES,
+            stop_signals=None,  # taken over in post_init: see stop_now
         )
     else:
         log.info("starting in polling mode")
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=None)
+
+
+def limit_webhook_bodies(max_bytes: int) -> None:
+    """PTB's webhook server (tornado) reads up to 100 MB of a request before it checks the secret; this sets
+    tornado's documented default for every HTTPServer made afterwards (HTTPServer is Configurable), so that a
+    larger body is refused as soon as its Content-Length (or its stream) passes the limit."""
+    from tornado.httpserver import HTTPServer
+
+    HTTPServer.configure(None, max_body_size=max_bytes)

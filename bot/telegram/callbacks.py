@@ -14,13 +14,14 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import messages
+from bot.records import MAX_ROW_ID
 
 Action = Literal["ex", "more", "ctx", "v", "adm:rm", "adm:keep", "adm:url", "adm:post"]
 # Fields each action carries. Admin actions share the "adm:" prefix.
 FIELDS: dict[Action, int] = {"ex": 1, "more": 1, "ctx": 1, "v": 2, "adm:rm": 1, "adm:keep": 0, "adm:url": 1, "adm:post": 1}
 MAX_CALLBACK_BYTES = 64
-MAX_ID = 2**53  # database ids stay far below; a larger number is forged
-_NUMBER = re.compile(r"-?[0-9]{1,16}")
+MAX_ID = MAX_ROW_ID  # what the database's id columns hold; a larger number is forged
+_NUMBER = re.compile(r"-?[0-9]{1,10}")
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,9 @@ def decode(data: object) -> Callback | None:
         return None
     ids = tuple(int(p) for p in parts)
     if action == "v":
-        valid = 0 < ids[0] < MAX_ID and ids[1] in (1, -1)
+        valid = 0 < ids[0] <= MAX_ID and ids[1] in (1, -1)
     else:
-        valid = all(0 <= i < MAX_ID for i in ids)
+        valid = all(0 <= i <= MAX_ID for i in ids)
     return Callback(action, ids) if valid else None
 
 

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.conversation import ContextStore
 from bot.telegram.flood import FloodGuard
+from bot.reading import DocumentReader
 from bot.service import QAService
 
 SERVICES_KEY = "services"
@@ -20,6 +21,7 @@ class BotServices:
     settings: Settings
     flood: FloodGuard
     contexts: ContextStore  # what each conversation (chat, sender) was about, for follow-up questions
+    reader: DocumentReader  # untrusted files and pages, read in worker processes the bot can kill
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: ignore[type-arg]

@@ -1,7 +1,8 @@
 """User-facing handlers: read the update, call the service, format with `messages`, reply.
 
-Every way to make the bot answer (a message, /ask, an example button, More, Context, an inline query) passes
-the same flood limit, keyed by `sender_key`, and does the answering off the event loop.
+Every way to make the bot reply (a message, /ask, an example button, More, Context, an inline query, and the
+commands, registered behind `flood.flood_limited`) passes the same flood limit, keyed by `sender_key`, once per
+update and before any work; the answering is done off the event loop.
 """
 
 from __future__ import annotations
@@ -22,30 +23,11 @@ from bot.service import NotTheAsker
 from bot.storage.questions import VoteResult
 from bot.telegram import admin, callbacks
 from bot.telegram.context import BotContext
+from bot.telegram.flood import admitted, sender_key, verdict
 from bot.telegram.replies import send
 
 log = logging.getLogger(__name__)
 INLINE_RESULTS = 5
-
-
-def sender_key(update: Update) -> int | None:
-    """Whom an update counts against (flood limit, question log, /forgetme). Anonymous group admins and channels
-    posting in a group all arrive as one Telegram user, so such senders are keyed by their chat instead."""
-    message = update.message
-    if message is not None and message.sender_chat is not None:
-        return message.sender_chat.id
-    user = update.effective_user
-    return user.id if user else None
-
-
-def _allowed(context: BotContext, sender: int | None) -> tuple[bool, str | None]:
-    """(may answer, what to tell the sender if not: said once per blocked stretch, None otherwise)."""
-    if sender is None:
-        return True, None
-    verdict = context.services.flood.check(sender)
-    if verdict.allowed:
-        return True, None
-    return False, messages.slow_down(verdict.wait) if verdict.notify else None
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -87,13 +69,14 @@ async def show_sources(update: Update, context: BotContext) -> None:
 
 
 async def answer_question(message: Message, context: BotContext, text: str, *, sender: int | None) -> None:
-    """The one path every question takes: flood limit, length, small talk, answer, reply with buttons."""
+    """The one path every question takes: flood limit, then `_answer`."""
+    if await admitted(message, context, sender):
+        await _answer(message, context, text, sender=sender)
+
+
+async def _answer(message: Message, context: BotContext, text: str, *, sender: int | None) -> None:
+    """Length, small talk, answer, reply with buttons (the flood limit already passed)."""
     services = context.services
-    allowed, notice = _allowed(context, sender)
-    if not allowed:
-        if notice:
-            await send(message, notice)
-        return
     asker = Asker(message.chat.type, message.chat_id, sender)
     reply = await asyncio.to_thread(conversation.reply_to, text, services.service,
                                     max_chars=services.settings.max_question_chars, asker=asker,
@@ -117,13 +100,14 @@ async def ask_private(update: Update, context: BotContext) -> None:
 async def ask_command(update: Update, context: BotContext) -> None:
     """Answer `/ask QUESTION` in any chat."""
     message = update.effective_message
-    if message is None:
+    sender = sender_key(update)
+    if message is None or not await admitted(message, context, sender):
         return
     text = " ".join(context.args or [])
     if not text.strip():
         await send(message, messages.group_usage())
         return
-    await answer_question(message, context, text, sender=sender_key(update))
+    await _answer(message, context, text, sender=sender)
 
 
 async def brief_command(update: Update, context: BotContext) -> None:
@@ -167,20 +151,20 @@ async def ask_in_group(update: Update, context: BotContext) -> None:
     if message is None:
         return
     text = _addressed_text(message, context.bot.id, context.bot.username)
-    if text is None:
+    sender = sender_key(update)
+    if text is None or not await admitted(message, context, sender):
         return
     if not text.strip():
         await send(message, messages.group_usage())
         return
-    await answer_question(message, context, text, sender=sender_key(update))
+    await _answer(message, context, text, sender=sender)
 
 
 async def refuse_non_text(update: Update, context: BotContext) -> None:
     """Tell the sender of a sticker, photo, voice note etc. that only text questions are answered."""
     message = update.effective_message
-    allowed, notice = _allowed(context, sender_key(update))
-    if message is not None and (allowed or notice):
-        await send(message, notice or messages.non_text())
+    if message is not None and await admitted(message, context, sender_key(update)):
+        await send(message, messages.non_text())
 
 
 def _pressed(update: Update) -> tuple[callbacks.Callback | None, Message | None]:
@@ -195,7 +179,7 @@ async def _answer_press(update: Update, context: BotContext) -> bool:
     """Answer the button press (stopping the client's spinner); False when the presser is over the flood limit."""
     query = update.callback_query
     assert query is not None
-    allowed, notice = _allowed(context, query.from_user.id)
+    allowed, notice = verdict(context, query.from_user.id)
     await query.answer(notice)
     return allowed
 
@@ -231,13 +215,16 @@ async def press_more(update: Update, context: BotContext) -> None:
     if data is None or message is None:
         await query.answer()
         return
+    allowed, notice = verdict(context, query.from_user.id)  # before any work: a press costs a re-answer
+    if not allowed:
+        await query.answer(notice)
+        return
     try:
         further = await asyncio.to_thread(context.services.service.more, data.ids[0], query.from_user.id)
     except NotTheAsker:
         await query.answer(messages.only_the_asker(), show_alert=True)
         return
-    if not await _answer_press(update, context):
-        return
+    await query.answer()
     await send(message, messages.question_gone() if further is None else messages.more_passages(further))
 
 
@@ -294,7 +281,7 @@ async def answer_inline(update: Update, context: BotContext) -> None:
         return
     text = query.query.strip()
     services = context.services
-    if not text or len(text) > services.settings.max_question_chars or not _allowed(context, query.from_user.id)[0]:
+    if not text or len(text) > services.settings.max_question_chars or not verdict(context, query.from_user.id)[0]:
         await query.answer([], cache_time=5)
         return
     request = brief_request(text)

@@ -1,0 +1,117 @@
+"""Reading untrusted documents (uploads, forwarded files, fetched pages) in the sandbox, never in the bot.
+
+`DocumentReader` owns a small pool of worker processes (`bot.sandbox`) running `bot.extraction`'s jobs. Its
+calls block (front ends run them in a thread) and return a `ReadDocument` (the record and its sentences, ready
+to store) or raise DocumentError with a reason a person can act on: the file took too long to read, needed too
+much memory, or holds more text or sentences than allowed. Nothing is stored on a refusal: the caller only
+stores what it is given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from bot import messages
+from bot.corpus import DocumentError, DocumentRecord
+from bot.records import ChunkSpan
+from bot.sandbox import Limits, Sandbox, SandboxClosed, SandboxCrash, SandboxMemory, SandboxTimeout
+
+JOBS_MODULE = "bot.extraction"
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one document may cost: CPU seconds and wall-clock seconds to read it, the worker's address space,
+    and the text it may yield."""
+
+    cpu_seconds: float = 30.0
+    wall_seconds: float = 30.0
+    memory_mb: int = 1024
+    max_chars: int = 1_000_000
+    max_sentences: int = 10_000
+
+
+@dataclass(frozen=True)
+class ReadDocument:
+    record: DocumentRecord
+    chunks: list[ChunkSpan]
+
+
+class DocumentReader:
+    def __init__(self, limits: ReadLimits = ReadLimits(), *, workers: int = 2) -> None:
+        self.limits = limits
+        self.sandbox = Sandbox(JOBS_MODULE, Limits(cpu_seconds=limits.cpu_seconds, wall_seconds=limits.wall_seconds,
+                                                   memory_bytes=limits.memory_mb * 1024 * 1024,
+                                                   max_reply_bytes=8 * limits.max_chars + (1 << 20)),
+                               workers=workers)
+
+    def start(self) -> None:
+        """Start the workers now, so that they are warm by the first document (otherwise the first call does)."""
+        self.sandbox.start()
+
+    def close(self) -> None:
+        """Kill the workers, a document being read included; its caller gets "shutting down"."""
+        self.sandbox.close()
+
+    def upload(self, data: bytes, *, filename: str, caption: str | None = None) -> ReadDocument:
+        """A file an admin sent, read in a worker."""
+        return self._read("file", "upload", {"filename": filename, "caption": caption}, data)
+
+    def page(self, url: str, kind: str, body: bytes, encoding: str | None) -> ReadDocument:
+        """A fetched page (`url` as fetched, after redirects), read in a worker."""
+        return self._read("page", "page", {"url": url, "kind": kind, "encoding": encoding}, body)
+
+    def _read(self, kind: str, job: str, args: dict[str, Any], payload: bytes) -> ReadDocument:
+        limits = self.limits
+        args = {**args, "max_chars": limits.max_chars, "max_sentences": limits.max_sentences}
+        try:
+            result = self.sandbox.run(job, args, payload)
+        except SandboxTimeout as error:
+            raise DocumentError(messages.took_too_long(kind, min(limits.wall_seconds, limits.cpu_seconds))) from error
+        except SandboxMemory as error:
+            raise DocumentError(messages.needs_too_much_memory(kind, limits.memory_mb)) from error
+        except SandboxClosed as error:
+            raise DocumentError(messages.reader_stopped()) from error
+        except SandboxCrash as error:
+            raise DocumentError(messages.reader_failed(kind)) from error
+        if "refused" in result:
+            raise DocumentError(str(result["refused"]))
+        if "too_large" in result:
+            raise DocumentError(messages.text_too_large(kind, limits.max_chars))
+        if "too_many_sentences" in result:
+            raise DocumentError(messages.too_many_sentences(kind, int(result["too_many_sentences"]),
+                                                            limits.max_sentences))
+        try:
+            return _document(result, limits)
+        except DocumentError:
+            raise
+        except (KeyError, TypeError, ValueError) as error:  # plain data that is not what the job returns
+            raise DocumentError(messages.reader_failed(kind)) from error
+
+
+def _document(result: dict[str, Any], limits: ReadLimits) -> ReadDocument:
+    """The worker's plain data checked again here, where it is trusted: the record's own checks, the caps, and
+    spans that lie inside the text, in order."""
+    fields = result["record"]
+    text = fields["text"]
+    if not isinstance(text, str) or len(text) > limits.max_chars:
+        raise ValueError("text")
+    record = DocumentRecord(title=str(fields["title"]), text=text, publisher=fields.get("publisher"),
+                            date=dt.date.fromisoformat(fields["date"]) if fields.get("date") else None,
+                            url=fields.get("url"))
+    if record.text != text:
+        raise ValueError("the worker's text changed when taken in")
+    chunks: list[ChunkSpan] = []
+    end_before = 0
+    for start, end in result["spans"][: limits.max_sentences + 1]:
+        if not (isinstance(start, int) and isinstance(end, int) and end_before <= start < end <= len(text)):
+            raise ValueError("span")
+        chunks.append(ChunkSpan(position=len(chunks), start=start, end=end, text=text[start:end]))
+        end_before = end
+    if not chunks:
+        raise DocumentError("it has no sentence that can be quoted")
+    if len(chunks) > limits.max_sentences:
+        raise ValueError("spans")
+    return ReadDocument(record, chunks)
