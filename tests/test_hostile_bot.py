@@ -72,7 +72,7 @@ def test_a_hostile_file_is_refused_while_others_are_answered(hostile_bot: tuple[
     asked = time.monotonic()
     other = api.mark()
     api.send_text("How many people were admitted to hospital?", user_id=OTHER)
-    assert "36 people" in reply(api, OTHER, other, timeout=2).params["text"]
+    assert "<b>36</b> people" in reply(api, OTHER, other, timeout=2).params["text"]
     answered = time.monotonic() - asked
     refusal = reply(api, ADMIN, mark, timeout=60).params["text"]
     took = time.monotonic() - started
@@ -134,7 +134,7 @@ def test_the_webhook_refuses_a_body_over_its_limit(tmp_path: Path) -> None:
         assert not answer.startswith(b"HTTP/1.1 200"), answer
         mark = api.mark()
         api.send_text("How many people were admitted to hospital?", user_id=301)
-        assert "36 people" in reply(api, 301, mark, timeout=20).params["text"]
+        assert "<b>36</b> people" in reply(api, 301, mark, timeout=20).params["text"]
     finally:
         stop_bot(process)
         api.stop()
