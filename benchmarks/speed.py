@@ -4,7 +4,7 @@ plain scikit-learn TF-IDF product; ingesting 1,000 files; adding a document live
     .venv/bin/python -m benchmarks.speed [--sizes 10000,100000,1000000] [--parts index,ingest,live,bot]
 
 Corpora are drawn reproducibly (fixed seed) with the word and sentence-length statistics of the SQuAD
-articles in ../shared/datasets, and the queries are that data's real questions. Each size and method runs in
+articles in benchmarks/data/squad, and the queries are that data's real questions. Each size and method runs in
 a child process so that its peak memory (resident set size) is its own. Prints tables; saves
 data/benchmarks/speed.json (untracked; `--out benchmarks/results/speed.json` updates the kept figures).
 """
@@ -12,6 +12,7 @@ data/benchmarks/speed.json (untracked; `--out benchmarks/results/speed.json` upd
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import platform
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SQUAD = ROOT.parent / "shared" / "datasets" / "squad-v1.1-dev"
+SQUAD = ROOT / "benchmarks" / "data" / "squad"  # kept in the repository (CC BY-SA 4.0, its README)
 QUERIES = 1000
 SENTENCES_PER_DOCUMENT = 50
 
@@ -43,8 +44,8 @@ def peak_mb() -> float:
 
 def questions() -> list[str]:
     found = []
-    for part in ("part-a.json", "part-b.json"):
-        for article in json.loads((SQUAD / part).read_text())["data"]:
+    for part in ("squad-v1.1-dev-part-a.json.gz", "squad-v1.1-dev-part-b.json.gz"):
+        for article in json.loads(gzip.decompress((SQUAD / part).read_bytes()))["data"]:
             found += [qa["question"] for p in article["paragraphs"] for qa in p["qas"]]
     return random.Random(7).sample(found, QUERIES)
 
@@ -52,7 +53,7 @@ def questions() -> list[str]:
 def corpus(size: int) -> list[str]:
     from benchmarks.synthetic import TextModel
 
-    return TextModel.from_squad(SQUAD / "part-a.json", SQUAD / "part-b.json").sentences(size)
+    return TextModel.from_squad(SQUAD / "squad-v1.1-dev-part-a.json.gz", SQUAD / "squad-v1.1-dev-part-b.json.gz").sentences(size)
 
 
 def timed(fn: Any, items: list[str]) -> list[float]:
@@ -263,7 +264,7 @@ def budget(budgets: list[int], questions_count: int = 2000) -> list[dict[str, An
     from bot.records import ChunkRow, DocumentRef
     from bot.search import KnowledgeBase
 
-    pool, items = load_squad(SQUAD / "part-b.json")
+    pool, items = load_squad(SQUAD / "squad-v1.1-dev-part-b.json.gz")
     items = [i for i in items if i.answerable][:questions_count]
     rows, documents = list(pool.rows), dict(pool.documents)
     first_doc, first_id = max(documents) + 1, len(rows) + 1
@@ -310,7 +311,7 @@ def cli_gaps(count: int = 1000) -> list[dict[str, Any]]:
              .read_text().splitlines() if line.strip()]
     squad_dir = Path(tempfile.mkdtemp())
     try:
-        articles = json.loads((SQUAD / "part-b.json").read_text())["data"]
+        articles = json.loads(gzip.decompress((SQUAD / "squad-v1.1-dev-part-b.json.gz").read_bytes()))["data"]
         for i, article in enumerate(articles):
             body = "\n\n".join(p["context"] for p in article["paragraphs"])
             (squad_dir / f"{i:02d}.txt").write_text(f"---\ntitle: {article['title']}\n---\n{body}\n")

@@ -3,6 +3,7 @@ statistics of real text (the SQuAD articles), so term frequencies follow the sam
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections import Counter
@@ -36,7 +37,7 @@ class TextModel:
     def from_squad(cls, *paths: Path) -> TextModel:
         paragraphs = []
         for path in paths:
-            for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
+            for article in json.loads(gzip.decompress(path.read_bytes()))["data"]:
                 paragraphs += [p["context"] for p in article["paragraphs"]]
         return cls(paragraphs)
 

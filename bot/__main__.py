@@ -176,21 +176,26 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     threshold = args.threshold or settings.decline_threshold
     names = args.datasets.split(",")
     dialogue_sets = {"dialogues-dev": evaluation.DIALOGUES_DEV, "dialogues-holdout": evaluation.DIALOGUES_HOLDOUT}
-    results, notes = evaluation.run([n for n in names if n not in dialogue_sets], threshold, args.methods.split(","))
+    chat_sets = {"chats-dev": evaluation.CHATS_DEV, "chats-holdout": evaluation.CHATS_HOLDOUT}
+    print(evaluation.KEY + "\n")
+    results, notes = evaluation.run([n for n in names if n not in dialogue_sets and n not in chat_sets], threshold,
+                                    args.methods.split(","))
     dialogues = [score for name in names if name in dialogue_sets
                  for score in (evaluation.score_dialogues(name, dialogue_sets[name], threshold),
                                evaluation.score_dialogues(name, dialogue_sets[name], threshold, context=False))]
+    chats = [evaluation.score_chats(name, chat_sets[name], threshold) for name in names if name in chat_sets]
     print(evaluation.table(results))
     if dialogues:
         print("\n" + evaluation.dialogue_table(dialogues))
+    if chats:
+        print("\n" + evaluation.chat_table(chats))
     if notes:
         print("\nNOT SCORED:")
         for note in notes:
             print(f"  - {note}")
-        if any("datasets" in note for note in notes):
-            print(f"  The SQuAD sets are read from {evaluation.DATASETS} (the shared folder beside the repository).")
     evaluation.save(results, notes, args.out, {"threshold": threshold, "seconds": round(time.perf_counter() - started, 1),
-                                                "dialogues": [asdict(d) for d in dialogues]})
+                                                "dialogues": [asdict(d) for d in dialogues],
+                                                "chats": [asdict(c) for c in chats]})
     print(f"saved {args.out}")
     return EXIT_OK
 
@@ -223,10 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="add or update documents from .txt/.md files or folders")
     ingest.add_argument("paths", nargs="+")
     evaluate = sub.add_parser("eval", help="answer-quality benchmark: ours beside scikit-learn and bm25s baselines")
-    evaluate.add_argument("--datasets", default="event,event-holdout,event-holdout2,event-holdout3,event-holdout4,event-holdout5,event-holdout6,squad-b,squad2,"
-                          "dialogues-dev,dialogues-holdout",
-                          help="comma-separated: event,event-holdout,event-holdout2,event-holdout3,event-holdout4,event-holdout5,event-holdout6,squad-a,squad-b,"
-                               "squad2,dialogues-dev,dialogues-holdout")
+    every = ("event,event-holdout,event-holdout2,event-holdout3,event-holdout4,event-holdout5,event-holdout6,"
+             "event-holdout7,squad-b,squad2,dialogues-dev,dialogues-holdout,chats-dev,chats-holdout")
+    evaluate.add_argument("--datasets", default=every, help=f"comma-separated, from: {every},squad-a")
     evaluate.add_argument("--methods", default="ours,sklearn,bm25s")
     evaluate.add_argument("--threshold", type=float, help="decline threshold (default: DECLINE_THRESHOLD)")
     evaluate.add_argument("--out", type=Path, default=Path("data/benchmarks/quality.json"),
