@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     add_timeout_seconds: float = Field(default=600.0, gt=0)
     context_seconds: float = Field(default=600.0, ge=0)
     fetch_allow_private_hosts: bool = False
+    # the meaning layer (all-MiniLM-L6-v2 sentence vectors); off, or without the model files, answers are lexical
+    meaning: bool = True
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_level: str = "INFO"
 
