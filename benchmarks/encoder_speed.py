@@ -5,8 +5,8 @@ when a corpus is indexed, and what a million vectors weigh.
 
 Questions are the event questions of benchmarks/data (readers' own words); sentences are the seed corpus's
 sentences of 15 to 40 words (news prose, about 25 words), cycled to `--sentences`. Each is timed with the
-BLAS threads numpy starts with (2 here) and with one thread (threadpoolctl), since the bot may encode beside
-other work. The environment is left as it is (OPENBLAS_CORETYPE included) and recorded.
+onnxruntime engine the bot uses and with the numpy one, each on as many threads as numpy's BLAS starts with
+(2 here) and on one (threadpoolctl for numpy), since the bot may encode beside other work. The environment is left as it is (OPENBLAS_CORETYPE included) and recorded.
 Prints a table and saves data/benchmarks/encoder_speed.json (untracked; `--out
 benchmarks/results/encoder_speed.json` updates the kept figures).
 """
@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from bot.chunking import chunk_text
 from bot.corpus import list_files, read_file
-from bot.search.encoder import DIMENSIONS, load_encoder
+from bot.search.encoder import DIMENSIONS, SentenceEncoder, default_model_dir, load_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION_SETS = ("event_questions.jsonl", "event_holdout.jsonl", "event_holdout2.jsonl")
@@ -44,6 +44,29 @@ def corpus_sentences() -> list[str]:
     return sentences
 
 
+def measure(encoder: SentenceEncoder, questions: list[str], ten_token: str, sentences: list[str],
+            rounds: int) -> dict[str, float]:
+    for question in questions[:20]:
+        encoder.encode([question])
+    timings, ten = [], []
+    for _ in range(rounds):
+        for question in questions:
+            t0 = time.perf_counter()
+            encoder.encode([question])
+            timings.append((time.perf_counter() - t0) * 1000)
+    for _ in range(rounds * 10):
+        t0 = time.perf_counter()
+        encoder.encode([ten_token])
+        ten.append((time.perf_counter() - t0) * 1000)
+    encoder.encode(sentences[:200])
+    t0 = time.perf_counter()
+    encoder.encode(sentences)
+    per_s = len(sentences) / (time.perf_counter() - t0)
+    return {"question_p50_ms": round(percentile(timings, 0.5), 3), "question_p95_ms": round(percentile(timings, 0.95), 3),
+            "ten_token_p50_ms": round(percentile(ten, 0.5), 3), "ten_token_p95_ms": round(percentile(ten, 0.95), 3),
+            "sentences_per_s": round(per_s, 1), "hours_for_1m_sentences": round(1_000_000 / per_s / 3600, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30, help="passes over the question set")
@@ -56,8 +79,9 @@ def main() -> None:
     load_s = time.perf_counter() - started
     if loaded.encoder is None:
         raise SystemExit(f"no encoder: {loaded.reason}")
-    encoder = loaded.encoder
-    tokenizer = encoder._tokenizer  # noqa: SLF001 - token counts for the table only
+    tokenizer = loaded.encoder._tokenizer  # noqa: SLF001 - token counts for the table only
+    model_dir = default_model_dir()
+    assert model_dir is not None
 
     questions = [json.loads(line)["q"] for name in QUESTION_SETS
                  for line in (ROOT / "benchmarks" / "data" / name).read_text().splitlines() if line.strip()]
@@ -67,38 +91,14 @@ def main() -> None:
 
     rows = []
     blas_threads = max((i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"), default=1)
-    for threads in sorted({blas_threads, 1}, reverse=True):
-        with threadpool_limits(threads, user_api="blas"):
-            for question in questions[:20]:
-                encoder.encode([question])
-            timings, ten = [], []
-            for _ in range(args.rounds):
-                for question in questions:
-                    t0 = time.perf_counter()
-                    encoder.encode([question])
-                    timings.append((time.perf_counter() - t0) * 1000)
-                t0 = time.perf_counter()
-                encoder.encode([ten_token])
-                ten.append((time.perf_counter() - t0) * 1000)
-            for _ in range(args.rounds * 10):
-                t0 = time.perf_counter()
-                encoder.encode([ten_token])
-                ten.append((time.perf_counter() - t0) * 1000)
-            encoder.encode(sentences[:200])
-            t0 = time.perf_counter()
-            encoder.encode(sentences)
-            batch_s = time.perf_counter() - t0
-        rows.append({
-            "blas_threads": threads,
-            "question_p50_ms": round(percentile(timings, 0.5), 3),
-            "question_p95_ms": round(percentile(timings, 0.95), 3),
-            "ten_token_p50_ms": round(percentile(ten, 0.5), 3),
-            "ten_token_p95_ms": round(percentile(ten, 0.95), 3),
-            "sentences_per_s": round(len(sentences) / batch_s, 1),
-            "hours_for_1m_sentences": round(1_000_000 / (len(sentences) / batch_s) / 3600, 2),
-        })
+    for backend in ("onnxruntime", "numpy"):
+        for threads in sorted({blas_threads, 1}, reverse=True):
+            encoder = SentenceEncoder(model_dir, backend=backend, threads=threads)
+            with threadpool_limits(threads, user_api="blas"):
+                rows.append({"backend": backend, "threads": threads,
+                             **measure(encoder, questions, ten_token, sentences, args.rounds)})
 
-    sample = encoder.encode(sentences[: len(base)])
+    sample = loaded.encoder.encode(sentences[: len(base)])
     half = sample.astype(np.float16).astype(np.float32)
     memory = {
         "float32_mb_per_1m": round(1_000_000 * DIMENSIONS * 4 / 1e6, 1),
@@ -111,10 +111,10 @@ def main() -> None:
     print(f"encoder loaded (hashes checked) in {load_s:.2f} s; {len(questions)} questions, median "
           f"{statistics.median(question_tokens):.0f} tokens; {len(sentences)} sentences ({len(base)} distinct), "
           f"mean {statistics.fmean(len(s.split()) for s in base):.1f} words, {statistics.fmean(sentence_tokens):.1f} tokens")
-    print("| BLAS threads | question p50 ms | p95 ms | 10-token p50 ms | p95 ms | sentences/s | 1M sentences |")
-    print("|---|---|---|---|---|---|---|")
+    print("| engine | threads | question p50 ms | p95 ms | 10-token p50 ms | p95 ms | sentences/s | 1M sentences |")
+    print("|---|---|---|---|---|---|---|---|")
     for row in rows:
-        print(f"| {row['blas_threads']} | {row['question_p50_ms']} | {row['question_p95_ms']} | {row['ten_token_p50_ms']} "
+        print(f"| {row['backend']} | {row['threads']} | {row['question_p50_ms']} | {row['question_p95_ms']} | {row['ten_token_p50_ms']} "
               f"| {row['ten_token_p95_ms']} | {row['sentences_per_s']} | {row['hours_for_1m_sentences']} h |")
     print(f"1M vectors: float32 {memory['float32_mb_per_1m']} MB, float16 {memory['float16_mb_per_1m']} MB "
           f"(float16 keeps cosine >= {memory['float16_min_cosine_to_float32']})")

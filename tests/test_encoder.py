@@ -35,11 +35,18 @@ def reference() -> dict[str, object]:
     return json.loads(FIXTURE.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def encoder() -> SentenceEncoder:
-    loaded = load_encoder(True)
+@pytest.fixture(scope="module", params=["onnxruntime", "numpy"])
+def encoder(request: pytest.FixtureRequest) -> SentenceEncoder:
+    """Both engines: onnxruntime (the one the bot uses) and the numpy reference it is written from."""
+    loaded = load_encoder(True, backend=request.param)
     assert loaded.encoder is not None, f"the model is part of the install, yet: {loaded.reason}"
+    assert loaded.encoder.backend == request.param
     return loaded.encoder
+
+
+def test_the_bot_gets_onnxruntime() -> None:
+    loaded = load_encoder(True)
+    assert loaded.encoder is not None and loaded.encoder.backend == "onnxruntime"
 
 
 def test_the_fixture_was_made_from_the_pinned_files(reference: dict[str, object]) -> None:
