@@ -1,6 +1,6 @@
 """Makes tests/data/minilm_reference.json: the reference implementation's vectors for a few sentences.
 
-The test `tests/test_encoder.py` holds our numpy encoder (`bot/search/encoder.py`) to these vectors, so that
+The test `tests/test_encoder.py` holds our encoder (`bot/search/encoder.py`) to these vectors, so that
 "the encoder is all-MiniLM-L6-v2" is a measured fact. The reference is sentence-transformers on torch, which
 the project never installs; the fixture was made once, in a throwaway venv, with these commands:
 

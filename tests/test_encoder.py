@@ -1,4 +1,4 @@
-"""The numpy encoder is all-MiniLM-L6-v2: its vectors equal the reference implementation's.
+"""The encoder is all-MiniLM-L6-v2: its vectors equal the reference implementation's, on both engines.
 
 `tests/data/minilm_reference.json` holds sentence-transformers' vectors for 15 texts (readers' questions,
 corpus sentences, an empty text, another script, one past the 256-token limit), made once in a throwaway
