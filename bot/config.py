@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     max_document_chars: int = Field(default=1_000_000, ge=1)
     max_document_sentences: int = Field(default=10_000, ge=1)
     webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # the meaning layer (all-MiniLM-L6-v2 sentence vectors); off, or without the model files, answers are lexical
+    meaning: bool = True
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_level: str = "INFO"
 
