@@ -61,10 +61,11 @@ def report_sync(report: SyncReport | None, stream: TextIO = sys.stderr) -> None:
 def open_service(settings: Settings, corpus: Path | None = None) -> QAService:
     """The configured database synced with the corpus folder, or a throwaway one holding `corpus` alone."""
     if corpus is not None:
-        service = QAService(Database.in_memory(), threshold=settings.decline_threshold, top_k=settings.top_k)
+        service = QAService(Database.in_memory(), threshold=settings.decline_threshold, top_k=settings.top_k,
+                            meaning=settings.meaning)
     else:
         service = QAService(Database(settings.resolved_database_url), threshold=settings.decline_threshold,
-                            top_k=settings.top_k, index_dir=settings.index_dir)
+                            top_k=settings.top_k, index_dir=settings.index_dir, meaning=settings.meaning)
     folder = corpus if corpus is not None else settings.corpus_dir
     files = list_files(folder)
     report = service.start(folder, progress=lambda paths: _progress(paths, total=len(files), desc="Reading corpus"))

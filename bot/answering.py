@@ -10,7 +10,8 @@ from typing import Any, Literal
 from bot.folding import normalize
 from bot.highlight import Span, answer_span
 from bot.records import DocumentRef
-from bot.search import KnowledgeBase
+from bot.search import KnowledgeBase, meaning
+from bot.search.meaning import Vectors
 from bot.search.cues import defines, definition_subject, figures
 from bot.search.retrieval import Query
 from bot.search.textproc import STOP_WORDS, expand_informal, stem, words
@@ -91,10 +92,12 @@ class Answerer:
     """Answers from one knowledge base, declining when the best score is below the threshold or when most of
     the question is words the corpus never uses."""
 
-    def __init__(self, knowledge: KnowledgeBase, *, threshold: float, top_k: int = 3) -> None:
+    def __init__(self, knowledge: KnowledgeBase, *, threshold: float, top_k: int = 3,
+                 vectors: Vectors | None = None) -> None:
         self.knowledge = knowledge
         self.threshold = threshold
         self.top_k = top_k
+        self.vectors = vectors  # the meaning layer; None answers lexically
 
     def answer(self, question: str, top_k: int | None = None) -> Answer:
         question = question.strip()
@@ -105,6 +108,12 @@ class Answerer:
         wanted = top_k or self.top_k
         asked, question = question, expand_informal(question)  # "whats", "ppl": how people type
         query = self.knowledge.parse(question)
+        # The decline rule reads the words as written: letting a neighbour earn back an unknown word's weight cost
+        # unanswerable declines on every development set (docs/quality.md), so neighbours only rank.
+        unknown_share = query.unknown_share
+        if self.vectors is not None and query.unknown:  # "cops" -> "police": words of the corpus close in meaning
+            vocabulary = self.knowledge.retriever.vocabulary_
+            query = meaning.with_neighbours(query, self.vectors, lambda word: vocabulary.get(stem(word)))
         passages = []
         for hit in self.knowledge.search(query, max(wanted, SOURCES_CONSIDERED)):
             row = self.knowledge.chunk(hit.chunk_id)
@@ -119,9 +128,10 @@ class Answerer:
             ranked = [(p.score * DEFINITION_BOOST[defines(p.quote, heads)], i, p)
                       for i, p in enumerate(passages)]
             passages = [p for _, _, p in sorted(ranked, key=lambda r: (-r[0], r[1]))]
-        if (not passages or passages[0].score < self.threshold or query.unknown_share >= UNKNOWN_SHARE_LIMIT
+        if (not passages or passages[0].score < self.threshold or unknown_share >= UNKNOWN_SHARE_LIMIT
                 or (query.answer_type == "number" and not _gives_a_figure(question, passages[:FIGURE_DEPTH]))):
             return Answer(asked, False, passages[:wanted], "no_match")
+        passages = self._by_meaning(asked, passages)
         counted = counted_terms(question, query, self.knowledge.retriever.term) if query.answer_type == "number" else None
         if counted and not figures_counting(passages[0].quote, counted):
             # "how many were wounded": a sentence that counts the wounded beats one that only mentions a wound
@@ -132,6 +142,17 @@ class Answerer:
         shown = self._one_per_source(passages, counted=counted)
         differ = bool(counted) and len(shown) > 1 and _differ(shown, counted)  # type: ignore[arg-type]
         return Answer(asked, True, passages[:wanted], "answered", shown, differ)
+
+    def _by_meaning(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """The candidates re-ranked by a blend of lexical score and meaning (cosine with the question), when every
+        candidate has its sentence vector (until then, as they are)."""
+        if self.vectors is None or len(passages) < 2:
+            return passages
+        sentences = self.vectors.sentences([p.chunk_id for p in passages])
+        if sentences is None:
+            return passages
+        order = meaning.rerank(self.vectors.question(question), [p.score for p in passages], sentences)
+        return [passages[i] for i in order]
 
     def _spellings(self, subject: str) -> frozenset[str]:
         """The index terms that stand for the last word of a thing to define: itself, its corrected spelling and

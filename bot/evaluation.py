@@ -24,6 +24,8 @@ from bot.chunking import chunk_text
 from bot.corpus import list_files, read_file
 from bot.search import KnowledgeBase
 from bot.records import ChunkRow, DocumentRef
+from bot.search.encoder import shared_encoder
+from bot.search.meaning import Vectors
 from bot.search.synonyms import SynonymTable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,8 +137,19 @@ def load_squad(path: Path) -> tuple[Pool, list[Item]]:
     return pool_from_texts(texts), items
 
 
-def ours(pool: Pool, threshold: float) -> Ranker:
-    answerer = Answerer(KnowledgeBase.build(pool.rows, pool.documents, synonyms=pool.synonyms), threshold=threshold, top_k=K)
+def pool_vectors(pool: Pool, knowledge: KnowledgeBase) -> Vectors | None:
+    """The meaning layer's vectors for a pool (None when the model is off or absent: lexical figures)."""
+    encoder = shared_encoder()
+    if encoder is None:
+        return None
+    vectors = Vectors(encoder)
+    vectors.add([r.chunk_id for r in pool.rows], [r.text for r in pool.rows], knowledge.surface)
+    return vectors
+
+
+def ours(pool: Pool, threshold: float, *, meaning: bool = True) -> Ranker:
+    knowledge = KnowledgeBase.build(pool.rows, pool.documents, synonyms=pool.synonyms)
+    answerer = Answerer(knowledge, threshold=threshold, top_k=K, vectors=pool_vectors(pool, knowledge) if meaning else None)
 
     def rank(question: str) -> tuple[list[int], bool | None]:
         answer = answerer.answer(question, K)
@@ -256,6 +269,7 @@ def run(names: Sequence[str], threshold: float, methods: Sequence[str] = ("ours"
     for name, (pool, items) in datasets.items():
         builders: dict[str, Callable[[], Ranker]] = {
             "ours": lambda: ours(pool, threshold),
+            "lexical": lambda: ours(pool, threshold, meaning=False),
             "sklearn": lambda: sklearn_default(pool),
             "bm25s": lambda: bm25s_baseline(pool),
         }

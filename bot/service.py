@@ -24,6 +24,8 @@ from bot.ingest import SyncReport, sync_folder
 from bot.live_index import LiveIndex
 from bot.records import ChunkRow, ChunkSpan, DocumentRef
 from bot.search import KnowledgeBase, SynonymTable, commonness
+from bot.search.encoder import shared_load
+from bot.search.meaning import Vectors
 from bot.search.synonyms import FILE_NAME as SYNONYMS_FILE
 from bot.search.textproc import STOP_WORDS, words
 from bot.storage import Database, DocumentStore
@@ -35,6 +37,9 @@ from bot.storage.synonyms import SynonymStore
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
 log = logging.getLogger(__name__)
 THRESHOLD_KEY = "decline_threshold"
+# Up to this many sentences, their vectors are made before the first answer (the seed corpus: half a second);
+# beyond, in the background.
+FOREGROUND_VECTORS = 5_000
 BRIEF_SHOWN = 5  # sentences in a brief and in each More after it
 
 
@@ -68,8 +73,13 @@ class QAService:
         top_k: int = 3,
         admin_ids: frozenset[int] = frozenset(),
         index_dir: Path | None = None,
+        meaning: bool = True,
     ) -> None:
         self.database = database
+        loaded = shared_load(meaning)  # one model per process, hash-checked before it loads
+        self.meaning_off = loaded.reason  # why answers are lexical, when they are
+        self.vectors = Vectors(loaded.encoder) if loaded.encoder is not None else None
+        self.index_dir = index_dir
         self.store = DocumentStore(database)
         self.questions = QuestionLog(database)
         self.reports = QuestionReports(database)
@@ -94,7 +104,27 @@ class QAService:
             log.info("took in %d synonym line(s) from %s: %s", len(added), SYNONYMS_FILE, "; ".join(added))
         report = sync_folder(self.store, corpus_dir, progress=progress) if corpus_dir is not None else None
         self.index.load_or_rebuild()
+        if self.vectors is None:
+            log.warning("answering lexically: %s", self.meaning_off)
+        else:
+            if self.index_dir is not None:
+                self.vectors.load(self.index_dir)
+            self._vectorise()
         return report
+
+    def _vectorise(self) -> None:
+        """Sentence and word vectors for every sentence and word of the index that has none yet: at once for a
+        small corpus, in the background for a large one (answers stay lexical for a sentence until then)."""
+        if self.vectors is None:
+            return
+        knowledge = self.index.knowledge
+        table = knowledge.table
+        missing = self.vectors.missing(table.ids)
+        background = len(missing) > FOREGROUND_VECTORS
+        self.vectors.add(table.ids[missing].tolist(), [table.text(int(i)) for i in missing], knowledge.surface,
+                         background=background)
+        if not background and self.index_dir is not None:
+            self.vectors.save(self.index_dir)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -105,7 +135,8 @@ class QAService:
     def answer(self, question: str, top_k: int | None = None) -> Answer:
         """Answer from the current knowledge base at the current threshold (both read once, so a concurrent
         change never mixes into one answer)."""
-        return Answerer(self.index.knowledge, threshold=self.threshold, top_k=self.top_k).answer(question, top_k)
+        return Answerer(self.index.knowledge, threshold=self.threshold, top_k=self.top_k,
+                        vectors=self.vectors).answer(question, top_k)
 
     def ask(
         self, question: str, *, chat_type: str = "private", chat_id: int | None = None, user_id: int | None = None
@@ -192,7 +223,9 @@ class QAService:
     def add_document(self, record: DocumentRecord, *, added_by: str,
                      chunks: Sequence[ChunkSpan] | None = None) -> AddResult:
         """Store a document and make it answerable at once (`chunks`: its sentences, when already split)."""
-        return self.index.add(record, added_by=added_by, chunks=chunks)
+        result = self.index.add(record, added_by=added_by, chunks=chunks)
+        self._vectorise()
+        return result
 
     def set_active(self, document_id: int, active: bool) -> bool:
         """Stop (remove) or resume (restore) quoting a document; False when there is no such document."""
@@ -209,10 +242,15 @@ class QAService:
         changed = saved is not None and float(saved) != self.threshold
         if changed:
             self.threshold = float(saved)  # type: ignore[arg-type]
-        return self.index.refresh() or changed
+        documents = self.index.refresh()
+        if documents:
+            self._vectorise()
+        return documents or changed
 
     def flush(self) -> None:
         self.index.flush()
+        if self.vectors is not None and self.index_dir is not None and self.vectors.wait(0):
+            self.vectors.save(self.index_dir)
 
     def add_synonym(self, text: str, *, added_by: str) -> tuple[int, str]:
         """Add a line to the synonym table (ValueError saying what is wrong with it); it applies at once."""

@@ -397,3 +397,19 @@ def load_encoder(enabled: bool, model_dir: Path | None = None, *, backend: Backe
         return EncoderLoad(SentenceEncoder(folder, backend=backend))
     except EncoderUnavailable as error:
         return EncoderLoad(None, str(error))
+
+
+_SHARED: dict[bool, EncoderLoad] = {}
+
+
+def shared_encoder(enabled: bool = True) -> SentenceEncoder | None:
+    """One encoder per process (the model is immutable; loading it costs about a second)."""
+    if enabled not in _SHARED:
+        _SHARED[enabled] = load_encoder(enabled)
+    return _SHARED[enabled].encoder
+
+
+def shared_load(enabled: bool) -> EncoderLoad:
+    """`load_encoder`'s answer, made once per process."""
+    shared_encoder(enabled)
+    return _SHARED[enabled]

@@ -189,6 +189,7 @@ def open_service(settings: Settings) -> QAService:
         top_k=settings.top_k,
         admin_ids=settings.admin_ids,
         index_dir=settings.index_dir,
+        meaning=settings.meaning,
     )
     report = service.start(settings.corpus_dir)
     if report is not None:

