@@ -33,6 +33,7 @@ bench: $(VENV)/.installed
 	$(PY) -m benchmarks.upload_memory
 	$(PY) -m benchmarks.reading_overhead
 	$(PY) -m benchmarks.encoder_speed
+	$(PY) -m benchmarks.meaning_speed
 	$(PY) -m benchmarks.speed --sizes 10000,100000 --parts index,live
 
 bench-full: $(VENV)/.installed

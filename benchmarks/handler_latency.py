@@ -39,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     questions = [json.loads(line)["q"] for line in EVENT_SET.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        service = QAService(Database(f"sqlite:///{tmp}/bench.sqlite3"), threshold=DEFAULT_THRESHOLD)
+        service = QAService(Database(f"sqlite:///{tmp}/bench.sqlite3"), threshold=DEFAULT_THRESHOLD, meaning=True)
         service.start(ROOT / "corpus")
         sources = len(service.knowledge.documents)
 

@@ -426,7 +426,7 @@ def score_chats(dataset: str, path: Path, threshold: float, corpus: Path = ROOT 
     from bot.service import QAService
     from bot.storage import Database
 
-    service = QAService(Database.in_memory(), threshold=threshold)
+    service = QAService(Database.in_memory(), threshold=threshold, meaning=True)
     service.start(corpus)
     hits: dict[str, list[bool]] = {}
 

@@ -73,9 +73,10 @@ class QAService:
         top_k: int = 3,
         admin_ids: frozenset[int] = frozenset(),
         index_dir: Path | None = None,
-        meaning: bool = True,
+        meaning: bool = False,
     ) -> None:
         self.database = database
+        # The meaning layer: on in the bot by default (MEANING), off for a bare service (a script, a test)
         loaded = shared_load(meaning)  # one model per process, hash-checked before it loads
         self.meaning_off = loaded.reason  # why answers are lexical, when they are
         self.vectors = Vectors(loaded.encoder) if loaded.encoder is not None else None

@@ -53,6 +53,6 @@ def database(database_url: str) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 def seed_service() -> QAService:
     """The real corpus in an in-memory database, built once for the session."""
-    service = QAService(Database.in_memory(), threshold=DEFAULT_THRESHOLD, top_k=3)
+    service = QAService(Database.in_memory(), threshold=DEFAULT_THRESHOLD, top_k=3, meaning=True)
     service.start(CORPUS)
     return service

@@ -96,7 +96,7 @@ def test_with_the_layer_off_the_bot_answers_lexically_and_says_so(caplog: pytest
 def test_a_new_document_gets_its_vectors_at_once() -> None:
     from bot.corpus import DocumentRecord
 
-    service = QAService(Database.in_memory())
+    service = QAService(Database.in_memory(), meaning=True)
     service.start(CORPUS)
     assert service.vectors is not None
     result = service.add_document(DocumentRecord(title="Leopards", text="Rangers counted seventeen snow leopards "
