@@ -83,7 +83,7 @@ _LEADS = re.compile(r"^\s*(?:and|so|also|what about|how about|and what about|and
 _WH = frozenset("what who whom whose when where why how which".split())
 _DETERMINERS = frozenset("the his her their its this that these those".split())
 # A question about a reply rather than the event: "what happened next", "and then?" continue the story.
-_OPENING_WH = re.compile(r"^\s*((?:(?:by|with|from|to|for|out of|of|at|in|on|against) )?"
+_OPENING_WH = re.compile(r"^\s*((?:(?:by|with|from|to|for|out of|of|at|in|on|against|since|until|till) )?"
                          r"(?:how (?:many|much|long|old|often|far)|what|who|whom|whose|when|where|why|how|which))\b",
                          re.IGNORECASE)
 # A question of its own after "and": "and what does he accuse atambayev of" is read as the question after "and".
@@ -105,16 +105,19 @@ class Topic:
     question_id: int | None = None
     chunk_ids: tuple[int, ...] = ()
     shown: int = 1  # passages of `question` shown so far: "more" goes on from there
+    group: str = ""  # two or more people the question named ("atambayev and jeenbekov"): what a "they" may be
 
     def to_json(self) -> str:
         return json.dumps({"question": self.question, "person": self.person, "subject": self.subject,
-                           "question_id": self.question_id, "chunk_ids": list(self.chunk_ids), "shown": self.shown})
+                           "question_id": self.question_id, "chunk_ids": list(self.chunk_ids), "shown": self.shown,
+                           "group": self.group})
 
     @classmethod
     def from_json(cls, text: str) -> Topic:
         data = json.loads(text)
         return cls(str(data["question"]), str(data.get("person", "")), str(data.get("subject", "")),
-                   data.get("question_id"), tuple(int(c) for c in data.get("chunk_ids", ())), int(data.get("shown", 1)))
+                   data.get("question_id"), tuple(int(c) for c in data.get("chunk_ids", ())), int(data.get("shown", 1)),
+                   str(data.get("group", "")))
 
 
 @dataclass(frozen=True)
@@ -219,9 +222,14 @@ class StoredContexts:
         return dropped + self.store.forget(str(sender))
 
 
+# Words that only colour a follow-up ("when exactly", "why though"): no subject of their own.
+_PARTICLES = frozenset("exactly though tho then else really actually now again precisely".split())
+
+
 def _content(tokens: Sequence[str]) -> list[str]:
     return [t for t in tokens if t not in STOP_WORDS and t not in _WH and t not in PERSON_PRONOUNS
-            and t not in THING_PRONOUNS and stem(t) not in FRAME_STEMS and t not in SPEECH_VERBS]
+            and t not in THING_PRONOUNS and stem(t) not in FRAME_STEMS and t not in SPEECH_VERBS
+            and t not in _PARTICLES]
 
 
 def _name_phrases(text: str, names: frozenset[str]) -> list[str]:
@@ -257,6 +265,7 @@ def _determiner_phrase(text: str) -> str:
     supporters", "the special forces"); "" when there is none. Its second word is kept only when it too is a
     word of substance ("the officer die" keeps "the officer")."""
     tokens = words(text)
+    verb_follows = bool(_AUXILIARY.match(text))  # "how did the officer die": the bare word after it is the verb
     for at, token in enumerate(tokens):
         if token not in _DETERMINERS:
             continue
@@ -265,7 +274,8 @@ def _determiner_phrase(text: str) -> str:
             if word.isdigit() or word in _NUMBER_WORDS:
                 phrase.append(word)
                 continue
-            if word in STOP_WORDS or word in _WH or stem(word) in FRAME_STEMS or is_bare(word) and len(phrase) > 1:
+            if word in STOP_WORDS or word in _WH or stem(word) in FRAME_STEMS or (
+                    verb_follows and is_bare(word) and len(phrase) > 1):
                 break
             phrase.append(word)
             if len([w for w in phrase if w not in _DETERMINERS]) >= 2:
@@ -276,6 +286,7 @@ def _determiner_phrase(text: str) -> str:
 
 
 _POSSESSED = re.compile(r"\b([A-Za-z][A-Za-z-]+)['\u2019]s (?=([a-z]{3,})\b)", re.IGNORECASE)
+_AUXILIARY = re.compile(r"\W*(?:\w+\s+)?(?:did|does|do|will|would|can|could|should|has|have|had)\b", re.IGNORECASE)
 _NUMBER_WORDS = frozenset("two three four five six seven eight nine ten dozen hundred".split())
 
 
@@ -302,7 +313,12 @@ def topic_of(question: str, answer: Answer, knowledge: KnowledgeBase, *, questio
     if person and phrase and re.match(r"(his|her)\b", phrase):
         subject = f"{person}'s {phrase.split(' ', 1)[1]}"
     shown = answer.shown or answer.passages[:1]
-    return Topic(question, person, subject, question_id, tuple(p.chunk_id for p in shown), 1)
+    if not person and not phrase and shown:
+        # "who was elected in 2011?" -> "Atambayev was elected ...": the one person the answer names
+        quoted = {p.split()[-1].lower(): p for p in _people(shown[0].quote, knowledge)}
+        person = next(iter(quoted.values())) if len(quoted) == 1 else ""
+    group = " and ".join(people) if len({p.split()[-1].lower() for p in people}) >= 2 else ""
+    return Topic(question, person, subject, question_id, tuple(p.chunk_id for p in shown), 1, group)
 
 
 def _rest_of(question: str) -> str:
@@ -330,12 +346,15 @@ def follow_up(question: str, topic: Topic | None, knowledge: KnowledgeBase | Non
     if person_pronoun is not None and topic.person:
         return replace(understood, about=topic.person, needs_context=True,
                        question=_replace_word(text, person_pronoun, topic.person + PERSON_PRONOUNS[person_pronoun]))
-    if person_pronoun is not None and not topic.person and topic.subject.split(" ", 1)[0] in _DETERMINERS:
+    if (person_pronoun is not None and not topic.person and topic.subject.split(" ", 1)[0] in _DETERMINERS
+            and not _plural(topic.subject)):
         # "how did the officer die" -> "how old was he": the officer (a place or a name is no "he")
         return replace(understood, about=topic.subject, needs_context=True,
                        question=_replace_word(text, person_pronoun, topic.subject + PERSON_PRONOUNS[person_pronoun]))
-    if thing_pronoun is not None and (topic.subject or topic.person):
-        about = topic.subject or topic.person
+    if thing_pronoun is not None and (topic.subject or topic.person or topic.group) and (
+            thing_pronoun not in ("they", "them", "their", "theirs", "these", "those") or topic.group or topic.subject):
+        plural = thing_pronoun in ("they", "them", "their", "theirs", "these", "those")
+        about = (topic.group or topic.subject) if plural else (topic.subject or topic.person)
         return replace(understood, about=about, needs_context=True,
                        question=_replace_word(text, thing_pronoun, about + THING_PRONOUNS[thing_pronoun]))
     if not own and person_pronoun is None and _OPENING_WH.match(_LEADS.sub("", text)):
@@ -358,6 +377,12 @@ def follow_up(question: str, topic: Topic | None, knowledge: KnowledgeBase | Non
             swapped = f"{opening.group(1)} {rest}" if opening else rest
         return replace(understood, question=swapped, about=_rest_of(previous) or previous)
     return understood
+
+
+def _plural(phrase: str) -> bool:
+    """"the soldiers", "his supporters": no "he" or "she"."""
+    last = phrase.split()[-1] if phrase.split() else ""
+    return last.endswith("s") and not last.endswith("ss") and stem(last) != last
 
 
 def _replace_word(text: str, word: str, by: str) -> str:
@@ -537,8 +562,9 @@ _TIMELINE = re.compile(r"^\s*(?:/timeline(?:@\w+)?|(?:the\s+|a\s+)?timeline(?:\s
                        r"(?:the\s+)?(?:order|sequence|chronology)\s+of\s+(?:the\s+)?events)\s*[?.!]*\s*$", re.IGNORECASE)
 
 
-_NEXT = re.compile(r"^\W*(?:and\s+)?(?:what\s+happened\s+(?:next|then|after\s+that)|what\s+next|then\s+what|"
-                   r"and\s+then(?:\s+what)?|what\s+then|what\s+came\s+next)\W*$", re.IGNORECASE)
+_NEXT = re.compile(r"^\W*(?:and\s+)?(?:what\s+happened\s+(?:next|then|after(?:\s+that)?|afterwards)|what\s+next|"
+                   r"then\s+what|and\s+then(?:\s+what)?|what\s+then|what\s+came\s+next|after(?:\s+that)?|"
+                   r"afterwards)\W*$", re.IGNORECASE)
 
 
 def _passage(service: QAService, chunk_id: int) -> Passage | None:

@@ -41,7 +41,11 @@ _SOURCE = re.compile(
     r"reference|citation|proof)( please| pls| plz| for (that|this))?|"
     r"(link|source) (pls|plz|please)|who said (that|this|it)|who says( that| so)?|says who|according to whom|"
     r"where('?s| is| does| did) (this|that|it) (from|come from)|where did you (get|read|find) (that|this|it)|"
-    r"where (is|was) (this|that) (from|published|reported)|where is the source|who reported (that|this|it))"
+    r"where (is|was) (this|that) (from|published|reported)|where is the source|who reported (that|this|it)|"
+    r"who claims (that|this|it|so)|where does (this|that|the) (info|information|quote|claim|story)( come)? from|"
+    r"(source|link) for (that|this|the [\w' -]{1,30}?)( pls| plz| please)?|"
+    r"is (that|this) from (the |an? )?[\w' -]{1,30}|what'?s (your|the) source( for (that|this))?|"
+    r"where did (this|that) come from|which (article|paper|outlet|site|agency)( is (that|this) from)?)"
 )
 _REMARK = re.compile(r"(\b(lol|lmao|rofl|haha+|hehe+)\b|[\U0001F602\U0001F923\U0001F605\U0001F606])\W*$", re.IGNORECASE)
 _ASKS = re.compile(r"\b(what|who|whom|whose|when|where|why|how|which)\b|^\W*(is|are|was|were|did|does|do|has|"
