@@ -38,6 +38,7 @@ NEIGHBOUR_FACTOR = 0.8
 # Re-ranking: blended = ALPHA * lexical / best lexical + (1 - ALPHA) * cosine; tuned on the development sets.
 ALPHA = 0.5
 BATCH = 64
+MERGE_AT_LEAST = 4096
 
 
 @dataclass
@@ -136,11 +137,20 @@ class Vectors:
                 self._words += words
                 self._word_vectors = np.concatenate([self._word_vectors, vectors])
         order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths batch with less padding
+        pending_ids: list[np.ndarray] = []
+        pending: list[np.ndarray] = []
+        waiting = 0
         for start in range(0, len(order), BATCH * 16):
             chunk = order[start: start + BATCH * 16]
-            vectors = self._encode([texts[i] for i in chunk])
-            with self._lock:
-                self._sentences = self._sentences.merged(np.array([ids[i] for i in chunk], dtype=np.int64), vectors)
+            pending_ids.append(np.array([ids[i] for i in chunk], dtype=np.int64))
+            pending.append(self._encode([texts[i] for i in chunk]).astype(np.float16))
+            waiting += len(chunk)
+            done = start + len(chunk) >= len(order)
+            # merged when what waits is as large as what is there (each vector copied O(log n) times at 1M)
+            if done or waiting >= max(MERGE_AT_LEAST, len(self._sentences.keys)):
+                with self._lock:
+                    self._sentences = self._sentences.merged(np.concatenate(pending_ids), np.concatenate(pending))
+                pending_ids, pending, waiting = [], [], 0
             if progress is not None:
                 progress(min(start + BATCH * 16, len(order)), len(order))
 
