@@ -15,6 +15,7 @@ saved index. The model itself is `encoder.SentenceEncoder`; this module sees onl
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -38,7 +39,7 @@ NEIGHBOUR_FACTOR = 0.8
 # Re-ranking: blended = ALPHA * lexical / best lexical + (1 - ALPHA) * cosine; tuned on the development sets.
 ALPHA = 0.5
 BATCH = 64
-MERGE_AT_LEAST = 4096
+MERGE_AT_LEAST = 1024
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Vectors:
         self._idle.set()
         self._queue: list[tuple[list[int], list[str], list[str]]] = []
         self._worker: threading.Thread | None = None
+        self._stop = threading.Event()
 
     # --- filling -----------------------------------------------------------------------------------------
 
@@ -105,6 +107,14 @@ class Vectors:
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._drain, name="sentence-vectors", daemon=True)
                 self._worker.start()
+                atexit.register(self.stop)
+
+    def stop(self) -> None:
+        """Stop the background work after the batch at hand (at exit: a thread killed inside the model aborts)."""
+        self._stop.set()
+        worker = self._worker
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout=10)
 
     def missing(self, ids: np.ndarray) -> np.ndarray:
         """The positions of the `ids` that have no sentence vector yet."""
@@ -133,6 +143,8 @@ class Vectors:
         ids, texts, words = job
         if words:
             vectors = self._encode(words)
+            if self._stop.is_set():
+                return
             with self._lock:
                 self._words += words
                 self._word_vectors = np.concatenate([self._word_vectors, vectors])
@@ -141,9 +153,14 @@ class Vectors:
         pending: list[np.ndarray] = []
         waiting = 0
         for start in range(0, len(order), BATCH * 16):
+            if self._stop.is_set():
+                return
             chunk = order[start: start + BATCH * 16]
+            encoded = self._encode([texts[i] for i in chunk])
+            if self._stop.is_set():
+                return  # stopped part-way: what is merged stays, the rest is made at the next start
             pending_ids.append(np.array([ids[i] for i in chunk], dtype=np.int64))
-            pending.append(self._encode([texts[i] for i in chunk]).astype(np.float16))
+            pending.append(encoded.astype(np.float16))
             waiting += len(chunk)
             done = start + len(chunk) >= len(order)
             # merged when what waits is as large as what is there (each vector copied O(log n) times at 1M)
@@ -155,7 +172,11 @@ class Vectors:
                 progress(min(start + BATCH * 16, len(order)), len(order))
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        parts = [self.encoder.encode(texts[i: i + BATCH]) for i in range(0, len(texts), BATCH)]
+        parts = []
+        for i in range(0, len(texts), BATCH):
+            if self._stop.is_set():
+                break
+            parts.append(self.encoder.encode(texts[i: i + BATCH]))
         return np.concatenate(parts).astype(np.float32) if parts else np.empty((0, DIMENSIONS), np.float32)
 
     # --- reading -----------------------------------------------------------------------------------------
