@@ -48,21 +48,9 @@ class Passage:
     answer: Span | None = None  # the part of the quote that answers the question (shown in bold)
 
     def to_dict(self) -> dict[str, Any]:
-        doc = self.document
         found = {"answer": self.answer.to_dict()} if self.answer is not None else {}
-        return {
-            "quote": self.quote,
-            "score": round(self.score, 4),
-            "chunk_id": self.chunk_id,
-            "document": {
-                "id": doc.id,
-                "title": doc.title,
-                "publisher": doc.publisher,
-                "date": doc.date.isoformat() if doc.date else None,
-                "url": doc.url,
-            },
-            **found,
-        }
+        return {"quote": self.quote, "score": round(self.score, 4), "chunk_id": self.chunk_id,
+                "document": self.document.to_dict(), **found}
 
 
 Reason = Literal["answered", "no_match", "no_documents"]

@@ -11,13 +11,8 @@ import json
 from typing import Any
 
 from bot import conversation
-from bot.answering import Answer, EmptyQuestion, Passage
-from bot.records import DocumentRef
+from bot.answering import Answer, EmptyQuestion
 from bot.service import QAService
-
-
-def document_dict(doc: DocumentRef) -> dict[str, Any]:
-    return Passage("", 0.0, 0, doc).to_dict()["document"]
 
 
 def answer_record(answer: Answer) -> dict[str, Any]:
@@ -50,7 +45,7 @@ def reply_record(reply: conversation.Reply, question: str) -> dict[str, Any]:
     elif reply.kind == "more":
         record.update(answered=bool(reply.passages), passages=[p.to_dict() for p in reply.passages])
     elif reply.kind == "source":
-        record["sources"] = [document_dict(d) for d in reply.documents]
+        record["sources"] = [d.to_dict() for d in reply.documents]
     elif reply.kind == "vote":
         record.update(vote=reply.vote, stored=reply.stored)
     elif reply.kind == "other_language":

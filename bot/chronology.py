@@ -32,11 +32,8 @@ class Event:
     document: DocumentRef
 
     def to_dict(self) -> dict[str, object]:
-        doc = self.document
         return {"when": self.when.iso(), "part": self.when.part, "stated": self.when.stated, "quote": self.quote,
-                "chunk_id": self.chunk_id,
-                "document": {"id": doc.id, "title": doc.title, "publisher": doc.publisher,
-                             "date": doc.date.isoformat() if doc.date else None, "url": doc.url}}
+                "chunk_id": self.chunk_id, "document": self.document.to_dict()}
 
 
 @dataclass(frozen=True)

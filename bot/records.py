@@ -25,6 +25,11 @@ class DocumentRef:
     date: dt.date | None = None
     url: str | None = None
 
+    def to_dict(self) -> dict[str, object]:
+        """The source as `ask --json` shows it."""
+        return {"id": self.id, "title": self.title, "publisher": self.publisher,
+                "date": self.date.isoformat() if self.date else None, "url": self.url}
+
 
 @dataclass(frozen=True)
 class ChunkSpan:
