@@ -480,7 +480,7 @@ def reply_to(text: str, service: QAService, *, max_chars: int, asker: Asker | No
         return Reply("too_long")
     if not stripped:
         return Reply("empty")
-    topic = contexts.get(conversation) if contexts is not None else None
+    topic = contexts.get(conversation) if contexts is not None else None  # read once: a database read when shared
     if topic is not None and topic.chunk_ids and _NEXT.match(stripped):
         # "what happened next?", "and then?": the events after the last quote, in the order of events
         last = topic.chunk_ids[-1]
@@ -498,14 +498,13 @@ def reply_to(text: str, service: QAService, *, max_chars: int, asker: Asker | No
     if language is not None:
         return Reply("other_language", language=language)
     kind = smalltalk.classify(stripped)
-    topic = contexts.get(conversation) if contexts is not None and kind is not None else None
     if kind in smalltalk.AFTER_AN_ANSWER:
         return _after_an_answer(kind, service, topic, asker, contexts, conversation, top_k)  # type: ignore[arg-type]
     if kind is not None:
         return Reply(kind)
     started = time.perf_counter()
     try:
-        answer, understood = answer_in_context(service, text, contexts.get(conversation) if contexts else None, top_k)
+        answer, understood = answer_in_context(service, text, topic, top_k)
     except EmptyQuestion:
         return Reply("ack")  # punctuation or symbols only, after all
     latency_ms = (time.perf_counter() - started) * 1000
