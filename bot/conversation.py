@@ -104,20 +104,18 @@ class Topic:
     subject: str = ""
     question_id: int | None = None
     chunk_ids: tuple[int, ...] = ()
-    shown: int = 1  # passages of `question` shown so far: "more" goes on from there
     group: str = ""  # two or more people the question named ("atambayev and jeenbekov"): what a "they" may be
 
     def to_json(self) -> str:
         return json.dumps({"question": self.question, "person": self.person, "subject": self.subject,
-                           "question_id": self.question_id, "chunk_ids": list(self.chunk_ids), "shown": self.shown,
+                           "question_id": self.question_id, "chunk_ids": list(self.chunk_ids),
                            "group": self.group})
 
     @classmethod
     def from_json(cls, text: str) -> Topic:
         data = json.loads(text)
         return cls(str(data["question"]), str(data.get("person", "")), str(data.get("subject", "")),
-                   data.get("question_id"), tuple(int(c) for c in data.get("chunk_ids", ())), int(data.get("shown", 1)),
-                   str(data.get("group", "")))
+                   data.get("question_id"), tuple(int(c) for c in data.get("chunk_ids", ())), str(data.get("group", "")))
 
 
 @dataclass(frozen=True)
@@ -318,7 +316,7 @@ def topic_of(question: str, answer: Answer, knowledge: KnowledgeBase, *, questio
         quoted = {p.split()[-1].lower(): p for p in _people(shown[0].quote, knowledge)}
         person = next(iter(quoted.values())) if len(quoted) == 1 else ""
     group = " and ".join(people) if len({p.split()[-1].lower() for p in people}) >= 2 else ""
-    return Topic(question, person, subject, question_id, tuple(p.chunk_id for p in shown), 1, group)
+    return Topic(question, person, subject, question_id, tuple(p.chunk_id for p in shown), group)
 
 
 def _rest_of(question: str) -> str:
@@ -552,8 +550,7 @@ def _after_an_answer(kind: smalltalk.Kind, service: QAService, topic: Topic | No
     further = tuple(p for p in quotable(answer, service.threshold, len(answer.passages))
                     if p.chunk_id not in topic.chunk_ids)[:wanted]
     if contexts is not None and further:
-        contexts.set(conversation, replace(topic, chunk_ids=topic.chunk_ids + tuple(p.chunk_id for p in further),
-                                           shown=topic.shown + len(further)))
+        contexts.set(conversation, replace(topic, chunk_ids=topic.chunk_ids + tuple(p.chunk_id for p in further)))
     return Reply("more", answer, topic.question_id, passages=further, understood=topic.question)
 
 
