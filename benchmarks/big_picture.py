@@ -20,7 +20,7 @@ import numpy as np
 from bot.brief import brief_request, make_brief
 from bot.chronology import chronology
 from bot.conversation import big_picture
-from bot.records import ChunkRow, DocumentRef
+from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search import KnowledgeBase
 from bot.search.centrality import unit_vectors
 from bot.service import QAService

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from bot.chunking import chunk_text
-from bot.corpus import list_files, read_file
+from bot.corpus.chunking import chunk_text
+from bot.corpus.documents import list_files, read_file
 from bot.search.encoder import DIMENSIONS, SentenceEncoder, default_model_dir, load_encoder
 
 ROOT = Path(__file__).resolve().parent.parent

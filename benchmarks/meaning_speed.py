@@ -28,7 +28,7 @@ def large(size: int, seconds: float, questions: list[str]) -> dict[str, object]:
     """A service over `size` synthetic sentences with the layer on: how soon it answers while the vectors are
     made in the background, how fast it answers meanwhile, and how fast the vectors come."""
     from benchmarks.speed import SENTENCES_PER_DOCUMENT, corpus
-    from bot.records import ChunkRow, DocumentRef
+    from bot.corpus.records import ChunkRow, DocumentRef
     from bot.search import KnowledgeBase
 
     service = QAService(Database.in_memory(), meaning=True)

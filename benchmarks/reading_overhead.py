@@ -45,8 +45,8 @@ def median_ms(run: Callable[[], object], repeat: int) -> float:
 def whole_add(reader: object, repeat: int) -> dict[str, object]:
     """The whole /add of an HTML upload (read, split, store, index) into an in-memory database, before and after,
     runs interleaved so that both see the index grow alike; each document is new (its number differs)."""
-    from bot.chunking import chunk_text  # noqa: F401 - the store splits when no sentences are given
-    from bot.corpus import parse_upload
+    from bot.corpus.chunking import chunk_text  # noqa: F401 - the store splits when no sentences are given
+    from bot.corpus.documents import parse_upload
     from bot.service import QAService
     from bot.storage import Database
 
@@ -78,8 +78,8 @@ def main() -> None:
 
     import trafilatura
 
-    from bot.chunking import chunk_text
-    from bot.corpus import parse_upload
+    from bot.corpus.chunking import chunk_text
+    from bot.corpus.documents import parse_upload
     from bot.reading import DocumentReader
 
     from tests.test_formats import make_pdf

@@ -78,7 +78,7 @@ def child(method: str, size: int) -> dict[str, Any]:
         from bot import messages
         from bot.search import index_files
         from bot.answering import DEFAULT_THRESHOLD, Answerer
-        from bot.records import ChunkRow, DocumentRef
+        from bot.corpus.records import ChunkRow, DocumentRef
         from bot.search import KnowledgeBase
 
         documents = {d: DocumentRef(d, f"Document {d}") for d in range(1, size // SENTENCES_PER_DOCUMENT + 2)}
@@ -167,8 +167,8 @@ def run_child(method: str, size: int) -> dict[str, Any]:
 def ingest(size: int, files: int) -> dict[str, Any]:
     """`ask --corpus DIR` on `files` plain files holding `size` sentences: time to the first answer, by stage."""
     from bot.answering import DEFAULT_THRESHOLD, Answerer
-    from bot.chunking import chunk_many
-    from bot.corpus import list_files, read_file
+    from bot.corpus.chunking import chunk_many
+    from bot.corpus.documents import list_files, read_file
     from bot.search import KnowledgeBase
     from bot.storage import Database, DocumentStore
     from bot.search.synonyms import SynonymTable
@@ -212,8 +212,8 @@ def live(size: int) -> dict[str, Any]:
     import threading
 
     from bot.answering import DEFAULT_THRESHOLD
-    from bot.corpus import parse_pasted
-    from bot.records import ChunkRow, DocumentRef
+    from bot.corpus.documents import parse_pasted
+    from bot.corpus.records import ChunkRow, DocumentRef
     from bot.search import KnowledgeBase
     from bot.service import QAService
     from bot.storage import Database
@@ -261,7 +261,7 @@ def budget(budgets: list[int], questions_count: int = 2000) -> list[dict[str, An
     each postings budget (postings walked per question; None: all): P@1 and latency."""
     from bot.answering import DEFAULT_THRESHOLD, Answerer
     from bot.evaluation import correct, load_squad
-    from bot.records import ChunkRow, DocumentRef
+    from bot.corpus.records import ChunkRow, DocumentRef
     from bot.search import KnowledgeBase
 
     pool, items = load_squad(SQUAD / "squad-v1.1-dev-part-b.json.gz")

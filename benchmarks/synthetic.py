@@ -18,7 +18,7 @@ class TextModel:
     """Unigram word frequencies and sentence lengths learned from real paragraphs."""
 
     def __init__(self, paragraphs: list[str]) -> None:
-        from bot.chunking import sentence_spans
+        from bot.corpus.chunking import sentence_spans
 
         counts: Counter[str] = Counter()
         lengths: list[int] = []

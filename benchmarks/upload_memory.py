@@ -30,7 +30,7 @@ def page(megabytes: float) -> bytes:
 
 def measure(megabytes: float) -> dict[str, float]:
     """Parse one page in this process; called in a child process per size."""
-    from bot.corpus import parse_upload
+    from bot.corpus.documents import parse_upload
 
     data = page(megabytes)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from bot import ask_lines, conversation, messages
 from bot.answering import Answer, EmptyQuestion
 from bot.config import Settings
-from bot.corpus import list_files
+from bot.corpus.documents import list_files
 from bot.service import QAService
 from bot.ingest import SyncReport, add_files
 from bot.storage import Database, DatabaseError

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.folding import normalize
+from bot.corpus.folding import normalize
 from bot.highlight import Span, answer_span
-from bot.records import DocumentRef
+from bot.corpus.records import DocumentRef
 from bot.search import KnowledgeBase, meaning
 from bot.search.meaning import Vectors
 from bot.search.cues import defines, definition_subject, figures

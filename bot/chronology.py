@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.dates import When, sentence_when
-from bot.records import DocumentRef
+from bot.corpus.dates import When, sentence_when
+from bot.corpus.records import DocumentRef
 from bot.search import KnowledgeBase
 from bot.search.centrality import unit_vectors
 

@@ -34,7 +34,7 @@ from bot.chronology import Event, sequence_question
 from bot.search import KnowledgeBase
 from bot.search.cues import FRAME_STEMS, SPEECH_VERBS
 from bot.search.textproc import STOP_WORDS, expand_informal, is_bare, is_past_form, stem, words
-from bot.records import DocumentRef
+from bot.corpus.records import DocumentRef
 from bot.service import QAService
 from bot.storage.chat_state import ConversationStore
 from bot.storage.questions import VoteResult

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from bot.answering import Answerer
-from bot.chunking import chunk_text
-from bot.corpus import list_files, read_file
+from bot.corpus.chunking import chunk_text
+from bot.corpus.documents import list_files, read_file
 from bot.search import KnowledgeBase
-from bot.records import ChunkRow, DocumentRef
+from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search.encoder import shared_encoder
 from bot.search.meaning import Vectors
 from bot.search.synonyms import SynonymTable

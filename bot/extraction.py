@@ -22,8 +22,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.chunking import chunk_text
-from bot.corpus import (MAX_PUBLISHER_CHARS, MAX_TITLE_CHARS, DocumentError, DocumentRecord, TextTooLarge,
+from bot.corpus.chunking import chunk_text
+from bot.corpus.documents import (MAX_PUBLISHER_CHARS, MAX_TITLE_CHARS, DocumentError, DocumentRecord, TextTooLarge,
                         parse_text, parse_upload, title_from_name)
 
 # Second-level labels under which a country's sites register (bbc.co.uk, abc.net.au): the site's own label is

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.dates import expressions
+from bot.corpus.dates import expressions
 from bot.search.cues import question_type
 from bot.search.textproc import STOP_WORDS, stem, words
 

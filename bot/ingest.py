@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.chunking import chunk_many
-from bot.corpus import DocumentError, DocumentRecord, list_files, read_file
+from bot.corpus.chunking import chunk_many
+from bot.corpus.documents import DocumentError, DocumentRecord, list_files, read_file
 from bot.storage.documents import AddOutcome, DocumentStore
 
 

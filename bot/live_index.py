@@ -14,8 +14,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.corpus import DocumentRecord
-from bot.records import ChunkSpan, ContentVersion
+from bot.corpus.documents import DocumentRecord
+from bot.corpus.records import ChunkSpan, ContentVersion
 from bot.search import KnowledgeBase, SynonymTable
 from bot.search import index_files
 from bot.storage import DocumentStore

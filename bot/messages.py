@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from bot.answering import Answer, Passage
 from bot.brief import Brief
 from bot.chronology import Event
-from bot.dates import When
-from bot.records import ChunkRow, DocumentRef
+from bot.corpus.dates import When
+from bot.corpus.records import ChunkRow, DocumentRef
 from bot.storage.questions import Stats, Unanswered
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import messages
-from bot.corpus import DocumentError, DocumentRecord
-from bot.records import ChunkSpan
+from bot.corpus.documents import DocumentError, DocumentRecord
+from bot.corpus.records import ChunkSpan
 from bot.sandbox import Limits, Sandbox, SandboxClosed, SandboxCrash, SandboxMemory, SandboxTimeout
 
 JOBS_MODULE = "bot.extraction"

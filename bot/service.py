@@ -19,10 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.answering import DEFAULT_THRESHOLD, Answer, Answerer, Passage
 from bot.brief import Brief, BriefRequest, brief_request, make_brief
 from bot.chronology import Event, SequenceQuestion, anchor_chunk, around, chronology, distinct
-from bot.corpus import DocumentRecord
+from bot.corpus.documents import DocumentRecord
 from bot.ingest import SyncReport, sync_folder
 from bot.live_index import LiveIndex
-from bot.records import ChunkRow, ChunkSpan, DocumentRef
+from bot.corpus.records import ChunkRow, ChunkSpan, DocumentRef
 from bot.search import KnowledgeBase, SynonymTable, commonness
 from bot.search.encoder import shared_load
 from bot.search.meaning import Vectors

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Literal
 
-from bot.folding import normalize
+from bot.corpus.folding import normalize
 
 _GREETING = re.compile(
     r"(hi+|hello+|hey+|hiya|howdy|yo|greetings|good (morning|afternoon|evening|day)|salam|privet|hola|hallo)"

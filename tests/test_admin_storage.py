@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.answering import DEFAULT_THRESHOLD
-from bot.corpus import parse_pasted
+from bot.corpus.documents import parse_pasted
 from bot.search import KnowledgeBase
 from bot.service import QAService
 from bot.storage import Database
@@ -166,7 +166,7 @@ def test_questions_are_answered_while_the_index_rebuilds(database: Database, mon
 
 
 def test_metadata_at_the_limits_is_stored_alike_on_every_database(database: Database) -> None:
-    from bot.corpus import MAX_PUBLISHER_CHARS, MAX_TITLE_CHARS
+    from bot.corpus.documents import MAX_PUBLISHER_CHARS, MAX_TITLE_CHARS
     from bot.storage import DocumentStore
 
     record = parse_pasted(f"title: {'T' * MAX_TITLE_CHARS} | publisher: {'P' * MAX_PUBLISHER_CHARS}\n"

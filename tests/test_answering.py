@@ -4,7 +4,7 @@ import pytest
 
 from bot.answering import DEFAULT_THRESHOLD, Answerer, EmptyQuestion
 from bot.search import KnowledgeBase
-from bot.records import ChunkRow, DocumentRef
+from bot.corpus.records import ChunkRow, DocumentRef
 from bot.service import QAService
 
 DOCS = {
@@ -179,7 +179,7 @@ def test_every_count_agrees_in_number() -> None:
     ],
 )
 def test_a_new_document_suggests_a_question_a_person_would_ask(text: str, question: str) -> None:
-    from bot.corpus import parse_pasted
+    from bot.corpus.documents import parse_pasted
     from bot.storage import Database
 
     from .conftest import CORPUS

@@ -14,9 +14,9 @@ from benchmarks import big_picture
 from bot import messages
 from bot.brief import brief_request, make_brief
 from bot.chronology import Event, chronology
-from bot.dates import When, sentence_when
+from bot.corpus.dates import When, sentence_when
 from bot.highlight import answer_span
-from bot.records import ChunkRow, DocumentRef
+from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search import KnowledgeBase
 from bot.service import QAService
 

@@ -1,5 +1,5 @@
-from bot.chunking import chunk_text, sentence_spans
-from bot.corpus import read_file
+from bot.corpus.chunking import chunk_text, sentence_spans
+from bot.corpus.documents import read_file
 
 from .conftest import AFP_FILE, RT_FILE
 
@@ -87,7 +87,7 @@ def test_hostile_layouts_are_split_in_linear_time() -> None:
 
 
 def test_a_run_without_punctuation_is_cut_into_capped_chunks() -> None:
-    from bot.chunking import MAX_CHUNK_CHARS
+    from bot.corpus.chunking import MAX_CHUNK_CHARS
 
     text = "The convoy moved slowly along the mountain road toward the village " * 2_300  # 156 KB, no full stop
     chunks = chunk_text(text)

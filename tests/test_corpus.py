@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import DocumentError, list_files, parse_text, read_file
+from bot.corpus.documents import DocumentError, list_files, parse_text, read_file
 
 from .conftest import AFP_FILE, RT_FILE
 
@@ -68,7 +68,7 @@ def test_list_files_skips_readme_hidden_and_other_types(tmp_path: Path) -> None:
 
 
 def test_html_upload_keeps_inline_words_together_and_drops_page_furniture() -> None:
-    from bot.corpus import parse_upload
+    from bot.corpus.documents import parse_upload
 
     page = (
         "<html><head><title>Raid report</title><meta property='og:site_name' content='Wire'>"
@@ -93,14 +93,14 @@ def test_html_upload_keeps_inline_words_together_and_drops_page_furniture() -> N
     ],
 )
 def test_pasted_documents_with_unstorable_metadata_are_refused(text: str, reason: str) -> None:
-    from bot.corpus import parse_pasted
+    from bot.corpus.documents import parse_pasted
 
     with pytest.raises(DocumentError, match=reason):
         parse_pasted(text)
 
 
 def test_nul_bytes_anywhere_make_an_upload_binary() -> None:
-    from bot.corpus import parse_upload
+    from bot.corpus.documents import parse_upload
 
     with pytest.raises(DocumentError, match="binary"):
         parse_upload(b"The raid failed. " * 600 + b"\x00 tail", filename="late-nul.txt")

@@ -13,7 +13,7 @@ import pytest
 from telegram.ext import Application
 
 from bot import fetching
-from bot.corpus import DocumentRecord
+from bot.corpus.documents import DocumentRecord
 from bot.extraction import page_record
 from bot.service import QAService
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
-from bot.corpus import DocumentError, parse_upload
+from bot.corpus.documents import DocumentError, parse_upload
 
 LINES = ["The raid on Koi-Tash began at dawn.", "Supporters held the gates until noon."]
 

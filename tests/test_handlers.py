@@ -81,7 +81,7 @@ async def test_command_menu_failure_is_only_a_warning(
 
 async def test_long_context_is_split_into_valid_messages(bot: tuple[Application, FakeBotApi], seed_service: QAService) -> None:  # type: ignore[type-arg]
     from bot import messages
-    from bot.records import ChunkRow, DocumentRef
+    from bot.corpus.records import ChunkRow, DocumentRef
 
     doc = DocumentRef(1, "T <x>", None, None, None)
     rows = [ChunkRow(i, 1, i, "word & <tag> " * 400) for i in range(5)]

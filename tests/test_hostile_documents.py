@@ -17,10 +17,10 @@ from telegram.ext import Application
 
 from bot import fetching
 from bot.__main__ import main as cli
-from bot.corpus import DocumentError, parse_upload
+from bot.corpus.documents import DocumentError, parse_upload
 from bot.extraction import publisher_for
 from bot.reading import DocumentReader, ReadLimits
-from bot.records import MAX_ROW_ID
+from bot.corpus.records import MAX_ROW_ID
 from bot.service import QAService
 from bot.storage import Database
 from bot.telegram import callbacks

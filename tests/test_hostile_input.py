@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from bot import messages
 from bot.answering import DEFAULT_THRESHOLD, Answerer, EmptyQuestion, Passage
-from bot.corpus import DocumentError, parse_pasted, parse_upload
+from bot.corpus.documents import DocumentError, parse_pasted, parse_upload
 from bot.search import KnowledgeBase
-from bot.records import ChunkRow, DocumentRef
+from bot.corpus.records import ChunkRow, DocumentRef
 from bot.service import QAService
 
 from .botapi import parse_html, utf16_len

@@ -94,7 +94,7 @@ def test_with_the_layer_off_the_bot_answers_lexically_and_says_so(caplog: pytest
 
 
 def test_a_new_document_gets_its_vectors_at_once() -> None:
-    from bot.corpus import DocumentRecord
+    from bot.corpus.documents import DocumentRecord
 
     service = QAService(Database.in_memory(), meaning=True)
     service.start(CORPUS)

@@ -325,7 +325,7 @@ def test_long_lists_and_titles_are_split_into_valid_messages() -> None:
 
     from bot import messages
     from bot.answering import Answer, Passage
-    from bot.records import DocumentRef
+    from bot.corpus.records import DocumentRef
 
     documents = [DocumentRef(i, f"Report {i} " + "word " * 58, "Agency " * 28, dt.date(2019, 8, 8), None)
                  for i in range(200)]
@@ -344,7 +344,7 @@ def test_a_threshold_change_keeps_a_document_added_meanwhile(tmp_path: Path) -> 
     threshold once), so an add in the middle of a threshold change is kept, and both take effect."""
     import threading
 
-    from bot.corpus import parse_pasted
+    from bot.corpus.documents import parse_pasted
 
     service = QAService(Database(f"sqlite:///{tmp_path / 'race.sqlite3'}"))
     service.start(CORPUS)

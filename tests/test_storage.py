@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from bot.answering import DEFAULT_THRESHOLD
-from bot.corpus import parse_text
+from bot.corpus.documents import parse_text
 from bot.service import QAService
 from bot.ingest import sync_folder
 from bot.storage import Database, DatabaseError, DocumentStore

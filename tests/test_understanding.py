@@ -7,7 +7,7 @@ import pytest
 from bot.search.cues import Cue, figures, question_type, sentence_cues
 from bot.search.fuzzy import FuzzyVocabulary
 from bot.search import KnowledgeBase
-from bot.records import ChunkRow, DocumentRef
+from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search.synonyms import SynonymTable
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.search.centrality import SegmentShape
 from bot.search.knowledge import ChunkTable, KnowledgeBase
-from bot.records import DocumentRef
+from bot.corpus.records import DocumentRef
 from bot.search.retrieval import TfidfRetriever
 from bot.search.synonyms import SynonymTable
 

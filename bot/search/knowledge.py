@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from bot.records import ChunkRow, DocumentRef
+from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search import centrality, proximity
 from bot.search.centrality import SegmentShape
 from bot.search.commonness import is_english_word

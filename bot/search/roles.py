@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from bot.folding import normalize
+from bot.corpus.folding import normalize
 from bot.search.retrieval import Query
 from bot.search.textproc import DETERMINERS, is_bare, is_past_form, stem, words_with_possessives
 

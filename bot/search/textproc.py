@@ -12,7 +12,7 @@ from functools import lru_cache
 import Stemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from bot.folding import normalize
+from bot.corpus.folding import normalize
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _POSSESSIVE = re.compile(r"'(s|d|ll|re|ve|m|t)$")

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.chunking import chunk_text
-from bot.corpus import DocumentError, DocumentRecord
-from bot.records import ChunkRow, ChunkSpan, ContentVersion, DocumentRef
+from bot.corpus.chunking import chunk_text
+from bot.corpus.documents import DocumentError, DocumentRecord
+from bot.corpus.records import ChunkRow, ChunkSpan, ContentVersion, DocumentRef
 from bot.storage.db import Database
 from bot.storage.models import Chunk, Document, Setting
 from bot.storage.questions import utcnow

@@ -23,8 +23,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot import fetching, messages
 from bot.telegram import charts
-from bot.corpus import DocumentError, DocumentRecord, parse_pasted
-from bot.records import MAX_ROW_ID, ChunkSpan
+from bot.corpus.documents import DocumentError, DocumentRecord, parse_pasted
+from bot.corpus.records import MAX_ROW_ID, ChunkSpan
 from bot.storage.admin import AdminError, AdminRegistry
 from bot.storage.documents import AddOutcome
 from bot.telegram import callbacks

@@ -14,7 +14,7 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import messages
-from bot.records import MAX_ROW_ID
+from bot.corpus.records import MAX_ROW_ID
 
 Action = Literal["ex", "more", "ctx", "v", "adm:rm", "adm:keep", "adm:url", "adm:post"]
 # Fields each action carries. Admin actions share the "adm:" prefix.

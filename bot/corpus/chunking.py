@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from syntok import segmenter
 
-from bot.records import ChunkSpan
+from bot.corpus.records import ChunkSpan
 
 # Each pattern matches text that is part of the page, not of the reporting.
 FURNITURE: tuple[re.Pattern[str], ...] = (

@@ -292,7 +292,7 @@ def parse_upload(data: bytes, *, filename: str, caption: str | None = None,
     if suffix not in UPLOAD_SUFFIXES:
         raise DocumentError(f"only {', '.join(UPLOAD_SUFFIXES)} files can be added")
     if suffix in (".pdf", ".docx"):
-        from bot import formats
+        from bot.corpus import formats
 
         try:
             extracted = formats.pdf_text(data, max_chars) if suffix == ".pdf" else formats.docx_text(data)

@@ -1,7 +1,6 @@
 """Record types that storage, search and the front ends share: documents, chunks and the corpus version.
 
-They live here, apart from both, so that storage never imports the search stack and search never imports
-storage.
+They live in the lowest stage, so that storage can use them without importing the search stack.
 """
 
 from __future__ import annotations
