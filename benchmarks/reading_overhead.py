@@ -80,7 +80,7 @@ def main() -> None:
 
     from bot.corpus.chunking import chunk_text
     from bot.corpus.documents import parse_upload
-    from bot.reading import DocumentReader
+    from bot.intake.reading import DocumentReader
 
     from tests.test_formats import make_pdf
 

@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.answering import DEFAULT_THRESHOLD
-from bot.reading import ReadLimits
+from bot.intake.reading import ReadLimits
 
 # The project's folder when the package runs from a checkout (make run, an editable install): its corpus, data
 # and .env are found from any working directory. Installed elsewhere, paths are relative to the working directory.
@@ -84,7 +84,7 @@ class Settings(BaseSettings):
 
     @property
     def read_limits(self) -> ReadLimits:
-        """What reading one untrusted document may cost (see bot/reading.py)."""
+        """What reading one untrusted document may cost (see bot/intake/reading.py)."""
         return ReadLimits(cpu_seconds=self.parse_cpu_seconds, wall_seconds=self.parse_timeout_seconds,
                           memory_mb=self.parse_memory_mb, max_chars=self.max_document_chars,
                           max_sentences=self.max_document_sentences)

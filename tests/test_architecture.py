@@ -65,9 +65,9 @@ def test_importing_storage_loads_no_search_stack() -> None:
 
 
 def test_the_parsing_worker_loads_only_the_parsers() -> None:
-    """A worker (bot.sandbox running bot.extraction) imports the parsers alone: a small address space to limit,
+    """A worker (bot.intake.sandbox running bot.intake.extraction) imports the parsers alone: a small address space to limit,
     and nothing of the bot it could reach into."""
-    probe = ("import sys, bot.sandbox, bot.extraction\n"
+    probe = ("import sys, bot.intake.sandbox, bot.intake.extraction\n"
              "print(sorted(m for m in ('sklearn', 'scipy', 'numpy', 'telegram', 'httpx', 'sqlalchemy', 'bot.messages',"
              " 'bot.storage') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)

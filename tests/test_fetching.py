@@ -12,9 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from telegram.ext import Application
 
-from bot import fetching
+from bot.intake import fetching
 from bot.corpus.documents import DocumentRecord
-from bot.extraction import page_record
+from bot.intake.extraction import page_record
 from bot.service import QAService
 
 from .botapi import FakeBotApi

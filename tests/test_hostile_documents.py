@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot import fetching
+from bot.intake import fetching
 from bot.__main__ import main as cli
 from bot.corpus.documents import DocumentError, parse_upload
-from bot.extraction import publisher_for
-from bot.reading import DocumentReader, ReadLimits
+from bot.intake.extraction import publisher_for
+from bot.intake.reading import DocumentReader, ReadLimits
 from bot.corpus.records import MAX_ROW_ID
 from bot.service import QAService
 from bot.storage import Database

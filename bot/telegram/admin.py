@@ -21,7 +21,9 @@ from telegram import BotCommand, BotCommandScopeChat, InputFile, Message, Messag
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters
 
-from bot import fetching, messages
+from bot import messages
+
+from bot.intake import fetching
 from bot.telegram import charts
 from bot.corpus.documents import DocumentError, DocumentRecord, parse_pasted
 from bot.corpus.records import MAX_ROW_ID, ChunkSpan

@@ -26,7 +26,7 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.conversation import StoredContexts
 from bot.telegram.flood import FloodGuard, flood_limited
-from bot.reading import DocumentReader
+from bot.intake.reading import DocumentReader
 from bot.service import QAService
 from bot.storage import Database
 from bot.storage.chat_state import ConversationStore, FloodStore

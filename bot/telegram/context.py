@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.conversation import ContextStore
 from bot.telegram.flood import FloodGuard
-from bot.reading import DocumentReader
+from bot.intake.reading import DocumentReader
 from bot.service import QAService
 
 SERVICES_KEY = "services"

@@ -6,7 +6,7 @@ addresses are refused unless FETCH_ALLOW_PRIVATE_HOSTS (tests, intranets). Redir
 most MAX_REDIRECTS) so that each hop is checked; the body is read up to the upload limit, counted after
 decompression as the bytes are produced (one gzip or deflate layer at most; a stacked or unknown encoding is
 refused); only web pages, plain text and PDF are accepted; every step has a time-out. Reading the page's text
-is `bot.extraction`'s job, in a worker process.
+is `bot.intake.extraction`'s job, in a worker process.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Extracting text from untrusted bytes (an uploaded file, a fetched page): the jobs that run inside the
-sandbox's worker processes (`bot.sandbox`), never in the bot's own.
+sandbox's worker processes (`bot.intake.sandbox`), never in the bot's own.
 
 Each job takes plain arguments and bytes and returns plain data: a record and its sentence spans, or what was
 refused and why. The text is capped (characters, then sentences) here, where the cost of reading it falls, so

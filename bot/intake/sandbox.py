@@ -1,7 +1,7 @@
 """A small pool of worker processes that run untrusted parsing, and that the bot can kill and replace.
 
 In the spirit of Apache Tika's forked parser and its watchdog: each worker is a child process
-(`python -m bot.sandbox JOBS_MODULE`) that imports its jobs once, warms them up and then runs one job at a time.
+(`python -m bot.intake.sandbox JOBS_MODULE`) that imports its jobs once, warms them up and then runs one job at a time.
 The limits are the kernel's, so they hold even when a parser holds the GIL in C code:
 
 - address space (RLIMIT_AS), set before the jobs are imported: a parser that grows gets MemoryError;
@@ -145,7 +145,7 @@ def serve(jobs_module: str, memory_bytes: int, parent: int) -> None:
 
 class _Worker:
     def __init__(self, jobs_module: str, limits: Limits) -> None:
-        argv = [sys.executable, "-m", "bot.sandbox", jobs_module, str(limits.memory_bytes), str(os.getpid())]
+        argv = [sys.executable, "-m", "bot.intake.sandbox", jobs_module, str(limits.memory_bytes), str(os.getpid())]
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
         self.ready = False
         self.jobs = 0

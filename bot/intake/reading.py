@@ -1,6 +1,6 @@
 """Reading untrusted documents (uploads, forwarded files, fetched pages) in the sandbox, never in the bot.
 
-`DocumentReader` owns a small pool of worker processes (`bot.sandbox`) running `bot.extraction`'s jobs. Its
+`DocumentReader` owns a small pool of worker processes (`bot.intake.sandbox`) running `bot.intake.extraction`'s jobs. Its
 calls block (front ends run them in a thread) and return a `ReadDocument` (the record and its sentences, ready
 to store) or raise DocumentError with a reason a person can act on: the file took too long to read, needed too
 much memory, or holds more text or sentences than allowed. Nothing is stored on a refusal: the caller only
@@ -16,9 +16,9 @@ from typing import Any
 from bot import messages
 from bot.corpus.documents import DocumentError, DocumentRecord
 from bot.corpus.records import ChunkSpan
-from bot.sandbox import Limits, Sandbox, SandboxClosed, SandboxCrash, SandboxMemory, SandboxTimeout
+from bot.intake.sandbox import Limits, Sandbox, SandboxClosed, SandboxCrash, SandboxMemory, SandboxTimeout
 
-JOBS_MODULE = "bot.extraction"
+JOBS_MODULE = "bot.intake.extraction"
 
 
 @dataclass(frozen=True)
