@@ -23,7 +23,7 @@ from bot.answering import Answer, EmptyQuestion
 from bot.config import Settings
 from bot.corpus.documents import list_files
 from bot.service import QAService
-from bot.ingest import SyncReport, add_files
+from bot.storage.sync import SyncReport, add_files
 from bot.storage import Database, DatabaseError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2

@@ -20,8 +20,8 @@ from bot.answering import DEFAULT_THRESHOLD, Answer, Answerer, Passage
 from bot.brief import Brief, BriefRequest, brief_request, make_brief
 from bot.chronology import Event, SequenceQuestion, anchor_chunk, around, chronology, distinct
 from bot.corpus.documents import DocumentRecord
-from bot.ingest import SyncReport, sync_folder
-from bot.live_index import LiveIndex
+from bot.storage.sync import SyncReport, sync_folder
+from bot.search.live_index import LiveIndex
 from bot.corpus.records import ChunkRow, ChunkSpan, DocumentRef
 from bot.search import KnowledgeBase, SynonymTable, commonness
 from bot.search.encoder import shared_load

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.answering import DEFAULT_THRESHOLD
 from bot.corpus.documents import parse_text
 from bot.service import QAService
-from bot.ingest import sync_folder
+from bot.storage.sync import sync_folder
 from bot.storage import Database, DatabaseError, DocumentStore
 from bot.storage.documents import AddOutcome
 from bot.storage.models import Base, Chunk, Document

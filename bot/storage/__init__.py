@@ -1,4 +1,12 @@
-"""Storage: SQLAlchemy models, the engine and migrations, and the document repository."""
+"""Storage: documents, questions and chat state kept in a database.
+
+In: `DocumentRecord`s and their sentences (from the corpus or intake stages), questions and votes, conversation
+and flood state. Out: rows as the plain records of `bot.corpus.records`. Inside: SQLAlchemy models, the engine
+and migrations (`db`, `models`, `migrations/`), one repository per concern (`documents`, `questions`, `admin`,
+`synonyms`, `chat_state`), and `sync`, which brings a folder of files into the document store.
+
+Importing it loads no search stack (no scikit-learn, scipy or Stemmer), so that Alembic's env.py stays light.
+"""
 
 from bot.storage.db import Database, DatabaseError
 from bot.storage.documents import AddOutcome, DocumentStore
