@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.brief import brief_request, make_brief
-from bot.chronology import chronology
+from bot.answers.brief import brief_request, make_brief
+from bot.answers.chronology import chronology
 from bot.conversation import big_picture
 from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search import KnowledgeBase

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.answering import DEFAULT_THRESHOLD
+from bot.answers.answering import DEFAULT_THRESHOLD
 from bot import messages
 from bot.evaluation import EVENT_SET
 from bot.service import QAService

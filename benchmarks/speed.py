@@ -77,7 +77,7 @@ def child(method: str, size: int) -> dict[str, Any]:
     if method == "ours":
         from bot import messages
         from bot.search import index_files
-        from bot.answering import DEFAULT_THRESHOLD, Answerer
+        from bot.answers.answering import DEFAULT_THRESHOLD, Answerer
         from bot.corpus.records import ChunkRow, DocumentRef
         from bot.search import KnowledgeBase
 
@@ -166,7 +166,7 @@ def run_child(method: str, size: int) -> dict[str, Any]:
 
 def ingest(size: int, files: int) -> dict[str, Any]:
     """`ask --corpus DIR` on `files` plain files holding `size` sentences: time to the first answer, by stage."""
-    from bot.answering import DEFAULT_THRESHOLD, Answerer
+    from bot.answers.answering import DEFAULT_THRESHOLD, Answerer
     from bot.corpus.chunking import chunk_many
     from bot.corpus.documents import list_files, read_file
     from bot.search import KnowledgeBase
@@ -211,7 +211,7 @@ def live(size: int) -> dict[str, Any]:
     """Add a document to a service holding `size` sentences, while a thread keeps asking questions."""
     import threading
 
-    from bot.answering import DEFAULT_THRESHOLD
+    from bot.answers.answering import DEFAULT_THRESHOLD
     from bot.corpus.documents import parse_pasted
     from bot.corpus.records import ChunkRow, DocumentRef
     from bot.search import KnowledgeBase
@@ -259,7 +259,7 @@ def live(size: int) -> dict[str, Any]:
 def budget(budgets: list[int], questions_count: int = 2000) -> list[dict[str, Any]]:
     """SQuAD part-b's sentences hidden among generated ones up to a million, its answerable questions asked with
     each postings budget (postings walked per question; None: all): P@1 and latency."""
-    from bot.answering import DEFAULT_THRESHOLD, Answerer
+    from bot.answers.answering import DEFAULT_THRESHOLD, Answerer
     from bot.evaluation import correct, load_squad
     from bot.corpus.records import ChunkRow, DocumentRef
     from bot.search import KnowledgeBase
@@ -398,7 +398,7 @@ def bot_throughput(users: int, seconds: float) -> list[dict[str, Any]]:
     from pydantic import SecretStr
     from telegram import Update
 
-    from bot.answering import DEFAULT_THRESHOLD
+    from bot.answers.answering import DEFAULT_THRESHOLD
     from bot.config import Settings
     from bot.service import QAService
     from bot.storage import Database

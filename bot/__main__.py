@@ -19,7 +19,7 @@ from typing import TextIO, TypeVar
 from tqdm import tqdm
 
 from bot import ask_lines, conversation, messages
-from bot.answering import Answer, EmptyQuestion
+from bot.answers.answering import Answer, EmptyQuestion
 from bot.config import Settings
 from bot.corpus.documents import list_files
 from bot.service import QAService

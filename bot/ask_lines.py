@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from bot import conversation
-from bot.answering import Answer, EmptyQuestion
+from bot.answers.answering import Answer, EmptyQuestion
 from bot.service import QAService
 
 

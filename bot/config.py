@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.answering import DEFAULT_THRESHOLD
+from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.intake.reading import ReadLimits
 
 # The project's folder when the package runs from a checkout (make run, an editable install): its corpus, data

@@ -28,9 +28,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import smalltalk
 from bot.languages import foreign_language
-from bot.answering import Answer, EmptyQuestion, Passage
-from bot.brief import Brief, brief_request
-from bot.chronology import Event, sequence_question
+from bot.answers.answering import Answer, EmptyQuestion, Passage
+from bot.answers.brief import Brief, brief_request
+from bot.answers.chronology import Event, sequence_question
 from bot.search import KnowledgeBase
 from bot.search.cues import FRAME_STEMS, SPEECH_VERBS
 from bot.search.textproc import STOP_WORDS, expand_informal, is_bare, is_past_form, stem, words

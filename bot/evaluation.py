@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answering import Answerer
+from bot.answers.answering import Answerer
 from bot.corpus.chunking import chunk_text
 from bot.corpus.documents import list_files, read_file
 from bot.search import KnowledgeBase

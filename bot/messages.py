@@ -15,9 +15,9 @@ from html.parser import HTMLParser
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.answering import Answer, Passage
-from bot.brief import Brief
-from bot.chronology import Event
+from bot.answers.answering import Answer, Passage
+from bot.answers.brief import Brief
+from bot.answers.chronology import Event
 from bot.corpus.dates import When
 from bot.corpus.records import ChunkRow, DocumentRef
 from bot.storage.questions import Stats, Unanswered

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.answering import DEFAULT_THRESHOLD, Answer, Answerer, Passage
-from bot.brief import Brief, BriefRequest, brief_request, make_brief
-from bot.chronology import Event, SequenceQuestion, anchor_chunk, around, chronology, distinct
+from bot.answers.answering import DEFAULT_THRESHOLD, Answer, Answerer, Passage
+from bot.answers.brief import Brief, BriefRequest, brief_request, make_brief
+from bot.answers.chronology import Event, SequenceQuestion, anchor_chunk, around, chronology, distinct
 from bot.corpus.documents import DocumentRecord
 from bot.storage.sync import SyncReport, sync_folder
 from bot.search.live_index import LiveIndex

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering import DEFAULT_THRESHOLD
+from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.service import QAService
 from bot.storage import Database
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import text
 
-from bot.answering import DEFAULT_THRESHOLD
+from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.corpus.documents import parse_pasted
 from bot.search import KnowledgeBase
 from bot.service import QAService

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from bot.answering import DEFAULT_THRESHOLD, Answerer, EmptyQuestion
+from bot.answers.answering import DEFAULT_THRESHOLD, Answerer, EmptyQuestion
 from bot.search import KnowledgeBase
 from bot.corpus.records import ChunkRow, DocumentRef
 from bot.service import QAService

@@ -12,10 +12,10 @@ from telegram.ext import Application
 
 from benchmarks import big_picture
 from bot import messages
-from bot.brief import brief_request, make_brief
-from bot.chronology import Event, chronology
+from bot.answers.brief import brief_request, make_brief
+from bot.answers.chronology import Event, chronology
 from bot.corpus.dates import When, sentence_when
-from bot.highlight import answer_span
+from bot.answers.highlight import answer_span
 from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search import KnowledgeBase
 from bot.service import QAService
@@ -140,7 +140,7 @@ def test_the_part_that_answers(question: str, quote: str, bold: str | None) -> N
 
 
 def test_bold_inside_the_blockquote_is_valid_html_even_around_markup_characters() -> None:
-    from bot.answering import Passage
+    from bot.answers.answering import Passage
 
     quote = "Officials <said> 36 & more people were hurt."
     passage = Passage(quote, 1.0, 1, DocumentRef(1, "T"), answer_span("How many people were hurt?", quote))

@@ -87,7 +87,7 @@ async def test_long_context_is_split_into_valid_messages(bot: tuple[Application,
     rows = [ChunkRow(i, 1, i, "word & <tag> " * 400) for i in range(5)]
     for part in messages.context_html(rows, 2, doc):
         assert len(parse_html(part)) <= 4096
-    from bot.answering import Passage
+    from bot.answers.answering import Passage
 
     parts = messages.more_passages([Passage("a<b " * 3000, 0.5, 1, doc), Passage("short & sweet", 0.4, 2, doc)])
     assert len(parts) >= 3

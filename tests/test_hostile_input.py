@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import messages
-from bot.answering import DEFAULT_THRESHOLD, Answerer, EmptyQuestion, Passage
+from bot.answers.answering import DEFAULT_THRESHOLD, Answerer, EmptyQuestion, Passage
 from bot.corpus.documents import DocumentError, parse_pasted, parse_upload
 from bot.search import KnowledgeBase
 from bot.corpus.records import ChunkRow, DocumentRef

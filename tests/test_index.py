@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering import DEFAULT_THRESHOLD
+from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.corpus.documents import parse_pasted
 from bot.service import QAService
 from bot.storage import Database

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answering import DEFAULT_THRESHOLD, Answerer
+from bot.answers.answering import DEFAULT_THRESHOLD, Answerer
 from bot.search import meaning
 from bot.search.encoder import shared_encoder
 from bot.search.meaning import Vectors

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering import DEFAULT_THRESHOLD
+from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.evaluation import (EVENT_HOLDOUT, EVENT_HOLDOUT2, EVENT_HOLDOUT3, EVENT_HOLDOUT4, EVENT_HOLDOUT5, EVENT_HOLDOUT6,
                             EVENT_SET, Scores, load_event, ours, score)
 

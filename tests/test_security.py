@@ -324,7 +324,7 @@ def test_long_lists_and_titles_are_split_into_valid_messages() -> None:
     import datetime as dt
 
     from bot import messages
-    from bot.answering import Answer, Passage
+    from bot.answers.answering import Answer, Passage
     from bot.corpus.records import DocumentRef
 
     documents = [DocumentRef(i, f"Report {i} " + "word " * 58, "Agency " * 28, dt.date(2019, 8, 8), None)

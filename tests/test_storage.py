@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from bot.answering import DEFAULT_THRESHOLD
+from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.corpus.documents import parse_text
 from bot.service import QAService
 from bot.storage.sync import sync_folder

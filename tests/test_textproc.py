@@ -29,7 +29,7 @@ def test_a_stop_word_written_as_an_acronym_is_a_name() -> None:
 
 
 def test_a_question_about_an_acronym_the_corpus_never_uses_is_declined() -> None:
-    from bot.answering import DEFAULT_THRESHOLD, Answerer
+    from bot.answers.answering import DEFAULT_THRESHOLD, Answerer
     from bot.corpus.records import ChunkRow, DocumentRef
     from bot.search import KnowledgeBase
 

@@ -138,7 +138,7 @@ def test_a_corrected_misspelling_also_brings_its_synonyms() -> None:
 
 
 def test_definition_questions_prefer_the_sentence_that_spells_the_term_out() -> None:
-    from bot.answering import Answerer
+    from bot.answers.answering import Answerer
     from bot.search.cues import defines, definition_subject
 
     assert definition_subject("What is the GKNB?") == "GKNB"
@@ -162,7 +162,7 @@ def test_definition_questions_prefer_the_sentence_that_spells_the_term_out() -> 
 
 
 def test_who_is_questions_typed_in_lower_case_and_misspelt_still_prefer_the_sentence_that_says_who() -> None:
-    from bot.answering import Answerer
+    from bot.answers.answering import Answerer
 
     rows = [
         ChunkRow(1, 1, 0, "Thousands of Atambayev's supporters gathered near Atambayev's house."),
@@ -210,7 +210,7 @@ def test_what_someone_said_is_answered_with_reported_speech() -> None:
 
 
 def test_chat_spellings_and_frame_words_do_not_count_against_a_question() -> None:
-    from bot.answering import Answerer
+    from bot.answers.answering import Answerer
     from bot.search.textproc import expand_informal
 
     assert expand_informal("whats the GKNB? how many ppl") == "what is the GKNB? how many people"

@@ -16,8 +16,8 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Message,
 from telegram.error import BadRequest, TelegramError
 
 from bot import conversation, messages
-from bot.answering import Answer, EmptyQuestion
-from bot.brief import brief_request
+from bot.answers.answering import Answer, EmptyQuestion
+from bot.answers.brief import brief_request
 from bot.conversation import Asker, Reply
 from bot.service import NotTheAsker
 from bot.storage.questions import VoteResult

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.answering import Passage
-from bot.chronology import chronology
+from bot.answers.answering import Passage
+from bot.answers.chronology import chronology
 from bot.search import KnowledgeBase
 from bot.search.centrality import unit_vectors
 from bot.search.textproc import STOP_WORDS, words

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.corpus.folding import normalize
-from bot.highlight import Span, answer_span
+from bot.answers.highlight import Span, answer_span
 from bot.corpus.records import DocumentRef
 from bot.search import KnowledgeBase, meaning
 from bot.search.meaning import Vectors
