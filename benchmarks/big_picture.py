@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.answers.brief import brief_request, make_brief
 from bot.answers.chronology import chronology
-from bot.conversation import big_picture
+from bot.chat.replies import big_picture
 from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search import KnowledgeBase
 from bot.search.centrality import unit_vectors

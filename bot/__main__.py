@@ -18,7 +18,12 @@ from typing import TextIO, TypeVar
 
 from tqdm import tqdm
 
-from bot import ask_lines, conversation, messages
+from bot import messages
+
+from bot.chat import replies
+from bot.chat.topics import Contexts
+
+from bot.chat import ask_lines
 from bot.answers.answering import Answer, EmptyQuestion
 from bot.config import Settings
 from bot.corpus.documents import list_files
@@ -75,15 +80,15 @@ def open_service(settings: Settings, corpus: Path | None = None) -> QAService:
 
 def print_answer(answer: Answer, service: QAService, top: int | None, out: TextIO) -> None:
     """The reply the bot would send; with --top K, up to K quotes that each clear the threshold."""
-    shown = conversation.quotable(answer, service.threshold, top) if top else []
+    shown = replies.quotable(answer, service.threshold, top) if top else []
     bold = out.isatty()
     if shown:
         out.write("\n\n".join(messages.html_to_text(messages.passage_html(p), bold=bold) for p in shown) + "\n")
     else:
-        out.write(render_text(conversation.Reply("answer", answer), service, max_chars=10**9, bold=bold) + "\n")
+        out.write(render_text(replies.Reply("answer", answer), service, max_chars=10**9, bold=bold) + "\n")
 
 
-def render_text(reply: conversation.Reply, service: QAService, *, max_chars: int, bold: bool = False) -> str:
+def render_text(reply: replies.Reply, service: QAService, *, max_chars: int, bold: bool = False) -> str:
     """A reply as the terminal shows it: the bot's messages as plain text (bold in ANSI on a terminal)."""
     parts = messages.render(reply, documents=list(service.knowledge.documents.values()), max_chars=max_chars,
                             terminal=True)
@@ -97,7 +102,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     service = open_service(settings, args.corpus)
     if args.question is not None:
-        picture = conversation.big_picture(args.question, service)
+        picture = replies.big_picture(args.question, service)
         if picture is not None:
             if args.json:
                 print(json.dumps(ask_lines.picture_record(picture), ensure_ascii=False))
@@ -110,7 +115,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print_answer(answer, service, args.top, sys.stdout)
         return EXIT_OK
-    contexts = conversation.Contexts(settings.context_seconds)
+    contexts = Contexts(settings.context_seconds)
     for line in sys.stdin:
         record = ask_lines.ask_line(line.rstrip("\n"), service, contexts, top, max_chars=settings.max_question_chars)
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -118,10 +123,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def chat_reply(text: str, service: QAService, settings: Settings, contexts: conversation.Contexts | None = None) -> str:
+def chat_reply(text: str, service: QAService, settings: Settings, contexts: Contexts | None = None) -> str:
     """What the bot would say to a private message, commands and follow-ups included (without Telegram's flood
     limit)."""
-    reply = conversation.reply_to(text, service, max_chars=settings.max_question_chars, commands=True,
+    reply = replies.reply_to(text, service, max_chars=settings.max_question_chars, commands=True,
                                   contexts=contexts, conversation=("terminal", None))
     return render_text(reply, service, max_chars=settings.max_question_chars, bold=sys.stdout.isatty())
 
@@ -129,7 +134,7 @@ def chat_reply(text: str, service: QAService, settings: Settings, contexts: conv
 def cmd_chat(settings: Settings, corpus: Path | None = None) -> int:
     service = open_service(settings, corpus)
     print(messages.chat_banner(len(service.knowledge.documents), token_configured=settings.has_token))
-    contexts = conversation.Contexts(settings.context_seconds)
+    contexts = Contexts(settings.context_seconds)
     while True:
         try:
             question = input("\nyou> ")

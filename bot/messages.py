@@ -23,7 +23,7 @@ from bot.corpus.records import ChunkRow, DocumentRef
 from bot.storage.questions import Stats, Unanswered
 
 if TYPE_CHECKING:
-    from bot.conversation import Reply
+    from bot.chat.replies import Reply
 
 MESSAGE_LIMIT = 4096
 MAX_ANSWER_MESSAGES = 3  # one answer never sends more than this many messages

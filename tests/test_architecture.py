@@ -35,7 +35,7 @@ def modules(folder: Path) -> list[Path]:
 
 
 FORBIDDEN = {
-    "storage": ("bot.search", "bot.telegram", "telegram", "bot.service", "bot.conversation"),
+    "storage": ("bot.search", "bot.telegram", "telegram", "bot.service", "bot.chat.replies"),
     "search": ("bot.telegram", "telegram", "bot.service"),
 }
 

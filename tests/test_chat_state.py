@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from bot.conversation import StoredContexts, Topic
+from bot.chat.topics import StoredContexts, Topic
 from bot.storage import Database
 from bot.storage.chat_state import ConversationStore, FloodStore
 from bot.telegram.flood import FloodGuard

@@ -10,8 +10,10 @@ import pytest
 from telegram.ext import Application
 
 from bot import messages
-from bot.conversation import Contexts, Reply, Topic, answer_in_context, follow_up, reply_to, topic_of
-from bot.languages import foreign_language
+from bot.chat.followups import answer_in_context, follow_up, topic_of
+from bot.chat.replies import Reply, reply_to
+from bot.chat.topics import Contexts, Topic
+from bot.chat.languages import foreign_language
 from bot.service import QAService
 
 from .botapi import FakeBotApi

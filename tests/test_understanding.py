@@ -182,7 +182,7 @@ def test_question_patterns_are_linear_on_runs_of_spaces() -> None:
     """"What does" + 500 spaces took 0.5 s (cubic); every question pattern now runs in linear time."""
     import time
 
-    from bot import smalltalk
+    from bot.chat import smalltalk
     from bot.search.cues import definition_subject, question_type
 
     started = time.perf_counter()

@@ -49,8 +49,8 @@ def _first_quote(record: dict[str, Any]) -> str | None:
 def score_chats(dataset: str, path: Path, threshold: float, corpus: Path = ROOT / "corpus") -> ChatScores:
     """Each chat's turns go through `ask --json` chat lines, in order, as one conversation; each standalone turn
     is also asked alone, as a plain line."""
-    from bot.ask_lines import ask_line
-    from bot.conversation import Contexts
+    from bot.chat.ask_lines import ask_line
+    from bot.chat.topics import Contexts
     from bot.service import QAService
     from bot.storage import Database
 

@@ -40,7 +40,8 @@ class _BareAnswerer:
 def score_dialogues(dataset: str, path: Path, threshold: float, *, context: bool = True) -> DialogueScores:
     """Second and third turns: P@1 of follow-ups (the quote first shown is right, and it is shown), P@1 of
     questions that change the subject, and the share of unanswerable follow-ups declined."""
-    from bot.conversation import Contexts, ask_in_context
+    from bot.chat.followups import ask_in_context
+    from bot.chat.topics import Contexts
 
     pool, _ = load_event()
     answerer = _BareAnswerer(Answerer(KnowledgeBase.build(pool.rows, pool.documents, synonyms=pool.synonyms),

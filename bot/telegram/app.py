@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.conversation import StoredContexts
+from bot.chat.topics import StoredContexts
 from bot.telegram.flood import FloodGuard, flood_limited
 from bot.intake.reading import DocumentReader
 from bot.service import QAService

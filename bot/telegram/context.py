@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
-from bot.conversation import ContextStore
+from bot.chat.topics import ContextStore
 from bot.telegram.flood import FloodGuard
 from bot.intake.reading import DocumentReader
 from bot.service import QAService

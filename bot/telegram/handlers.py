@@ -15,10 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, MessageEntity, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot import conversation, messages
+from bot import messages
+
+from bot.chat import replies
 from bot.answers.answering import Answer, EmptyQuestion
 from bot.answers.brief import brief_request
-from bot.conversation import Asker, Reply
+from bot.chat.replies import Asker, Reply
 from bot.service import NotTheAsker
 from bot.storage.questions import VoteResult
 from bot.telegram import admin, callbacks
@@ -78,7 +80,7 @@ async def _answer(message: Message, context: BotContext, text: str, *, sender: i
     """Length, small talk, answer, reply with buttons (the flood limit already passed)."""
     services = context.services
     asker = Asker(message.chat.type, message.chat_id, sender)
-    reply = await asyncio.to_thread(conversation.reply_to, text, services.service,
+    reply = await asyncio.to_thread(replies.reply_to, text, services.service,
                                     max_chars=services.settings.max_question_chars, asker=asker,
                                     contexts=services.contexts, conversation=(message.chat_id, sender))
     answer = reply.answer if reply.brief is None else None
@@ -292,7 +294,7 @@ async def answer_inline(update: Update, context: BotContext) -> None:
             passages = brief.passages
         else:
             answer = await asyncio.to_thread(services.service.answer, text, INLINE_RESULTS)
-            passages = conversation.quotable(answer, services.service.threshold, INLINE_RESULTS)
+            passages = replies.quotable(answer, services.service.threshold, INLINE_RESULTS)
     except EmptyQuestion:
         await query.answer([], cache_time=5)
         return

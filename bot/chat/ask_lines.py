@@ -1,7 +1,7 @@
 """`ask --json`: one line in, one JSON object out; the interface scripts and the chat benchmark use.
 
 A plain line is a question on its own. A JSON object `{"chat": "ID", "question": "..."}` is a message in that
-chat: it gets the reply a person would get there (the same `conversation.reply_to` as the terminal chat and
+chat: it gets the reply a person would get there (the same `replies.reply_to` as the terminal chat and
 Telegram), read in the light of the chat's earlier messages in this run.
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import conversation
+from bot.chat import replies
+from bot.chat.topics import ContextStore
 from bot.answers.answering import Answer, EmptyQuestion
 from bot.service import QAService
 
@@ -19,7 +20,7 @@ def answer_record(answer: Answer) -> dict[str, Any]:
     return answer.to_dict()
 
 
-def picture_record(reply: conversation.Reply) -> dict[str, Any]:
+def picture_record(reply: replies.Reply) -> dict[str, Any]:
     """A brief, a timeline or an answer about sequence: `"kind": "brief"` with its passages in the order shown,
     `"kind": "timeline"` with its events, `"kind": "sequence"` with the anchor and the events after or before it."""
     if reply.kind == "brief" and reply.brief is not None:
@@ -31,7 +32,7 @@ def picture_record(reply: conversation.Reply) -> dict[str, Any]:
             "anchor": reply.anchor.to_dict() if reply.anchor else None, "events": events}
 
 
-def reply_record(reply: conversation.Reply, question: str) -> dict[str, Any]:
+def reply_record(reply: replies.Reply, question: str) -> dict[str, Any]:
     """A chat reply as JSON: `kind` says what it is; `answered` and `passages` are what was quoted (nothing for
     small talk, votes or "source?"); a follow-up adds `understood_as` and `about`, declined or not."""
     if reply.kind in ("brief", "timeline", "sequence"):
@@ -55,7 +56,7 @@ def reply_record(reply: conversation.Reply, question: str) -> dict[str, Any]:
     return record
 
 
-def ask_line(line: str, service: QAService, contexts: conversation.ContextStore, top: int,
+def ask_line(line: str, service: QAService, contexts: ContextStore, top: int,
              *, max_chars: int = 10**6) -> dict[str, Any]:
     """One line of `ask` input answered as JSON (see the module's doc)."""
     chat: str | None = None
@@ -68,13 +69,13 @@ def ask_line(line: str, service: QAService, contexts: conversation.ContextStore,
         if isinstance(data, dict) and isinstance(data.get("question"), str):
             question, chat = data["question"], str(data.get("chat", ""))
     if chat is None:
-        picture = conversation.big_picture(question, service)
+        picture = replies.big_picture(question, service)
         if picture is not None:
             return picture_record(picture)
         try:
             return answer_record(service.answer(question, top))
         except EmptyQuestion:
             return {"question": question, "kind": "empty", "answered": False, "passages": [], "error": "empty question"}
-    reply = conversation.reply_to(question, service, max_chars=max_chars, commands=True, contexts=contexts,
+    reply = replies.reply_to(question, service, max_chars=max_chars, commands=True, contexts=contexts,
                                   conversation=(chat, None), top_k=top)
     return {**reply_record(reply, question), "chat": chat}

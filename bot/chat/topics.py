@@ -1,0 +1,140 @@
+"""What a conversation is about: the `Topic` an answer leaves behind, and where each conversation's topic is kept.
+
+People do not repeat themselves ("Who is Kursan Asanov?" -> "What did he say?"). After an answer, a short-lived
+`Topic` is kept per conversation (a chat; a user inside a group): in memory (`Contexts`, one process) or in the
+database (`StoredContexts`, several instances behind one load balancer). `followups` reads a message in its light.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.storage.chat_state import ConversationStore
+
+log = logging.getLogger(__name__)
+DEFAULT_CONTEXT_SECONDS = 600.0
+ConversationKey = tuple[object, object]  # (chat, sender): a chat, and a user inside a group
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What the last answered question left behind: the question as it was understood, the person a he/she
+    stands for, the person, place or thing an it/they stands for, and for the next message (a vote, "more",
+    "source?") the logged question and the quotes shown."""
+
+    question: str
+    person: str = ""
+    subject: str = ""
+    question_id: int | None = None
+    chunk_ids: tuple[int, ...] = ()
+    group: str = ""  # two or more people the question named ("atambayev and jeenbekov"): what a "they" may be
+
+    def to_json(self) -> str:
+        return json.dumps({"question": self.question, "person": self.person, "subject": self.subject,
+                           "question_id": self.question_id, "chunk_ids": list(self.chunk_ids),
+                           "group": self.group})
+
+    @classmethod
+    def from_json(cls, text: str) -> Topic:
+        data = json.loads(text)
+        return cls(str(data["question"]), str(data.get("person", "")), str(data.get("subject", "")),
+                   data.get("question_id"), tuple(int(c) for c in data.get("chunk_ids", ())), str(data.get("group", "")))
+
+
+class ContextStore(Protocol):
+    """Where each conversation's topic is kept for `seconds` after its last answer: in memory (one process) or
+    in the database (several instances behind one load balancer)."""
+
+    seconds: float
+
+    def get(self, key: ConversationKey) -> Topic | None: ...
+
+    def set(self, key: ConversationKey, topic: Topic) -> None: ...
+
+    def forget(self, sender: object) -> int: ...
+
+
+class Contexts:
+    """The topic of each conversation, kept in memory for `seconds` after its last answer (never written to the
+    database); at most `limit` conversations, the least recently used forgotten first."""
+
+    def __init__(self, seconds: float = DEFAULT_CONTEXT_SECONDS, *, limit: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.limit = limit
+        self.clock = clock
+        self._topics: OrderedDict[Hashable, tuple[float, Topic]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: ConversationKey) -> Topic | None:
+        with self._lock:
+            found = self._topics.get(key)
+            if found is None:
+                return None
+            if self.clock() - found[0] > self.seconds:
+                del self._topics[key]
+                return None
+            return found[1]
+
+    def set(self, key: ConversationKey, topic: Topic) -> None:
+        if self.seconds <= 0:
+            return
+        with self._lock:
+            self._topics[key] = (self.clock(), topic)
+            self._topics.move_to_end(key)
+            while len(self._topics) > self.limit:
+                self._topics.popitem(last=False)
+
+    def forget(self, sender: object) -> int:
+        """Drop the conversations of `sender` (/forgetme); how many were dropped."""
+        with self._lock:
+            gone = [key for key in self._topics if isinstance(key, tuple) and key[1] == sender]
+            for key in gone:
+                del self._topics[key]
+            return len(gone)
+
+
+class StoredContexts:
+    """Topics kept in the database (`ConversationStore`) for every instance to see, with their expiry; while the
+    database is briefly gone, each instance keeps them in memory."""
+
+    def __init__(self, store: ConversationStore, seconds: float = DEFAULT_CONTEXT_SECONDS) -> None:
+        self.store = store
+        self.seconds = seconds
+        self.fallback = Contexts(seconds)
+
+    @staticmethod
+    def _key(key: ConversationKey) -> str:
+        return f"{key[0]}:{key[1]}"
+
+    def get(self, key: ConversationKey) -> Topic | None:
+        if self.seconds <= 0:
+            return None
+        try:
+            found = self.store.get(self._key(key))
+        except SQLAlchemyError:
+            log.warning("conversation context unavailable; using this instance's memory meanwhile")
+            return self.fallback.get(key)
+        return Topic.from_json(found) if found is not None else self.fallback.get(key)
+
+    def set(self, key: ConversationKey, topic: Topic) -> None:
+        if self.seconds <= 0:
+            return
+        try:
+            self.store.set(self._key(key), None if key[1] is None else str(key[1]), topic.to_json(), self.seconds)
+        except SQLAlchemyError:
+            log.warning("could not keep the conversation context; keeping it in memory meanwhile")
+            self.fallback.set(key, topic)
+
+    def forget(self, sender: object) -> int:
+        dropped = self.fallback.forget(sender)
+        return dropped + self.store.forget(str(sender))
