@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bot.answers.answering import DEFAULT_THRESHOLD
-from bot import messages
+from bot.chat import texts
 from bot.evaluation import EVENT_SET
 from bot.service import QAService
 from bot.storage import Database
@@ -45,13 +45,13 @@ def main() -> None:
 
         def answer_and_format(question: str) -> None:
             answer = service.answer(question)
-            messages.answer_messages(answer, sources=sources)
+            texts.answer_messages(answer, sources=sources)
             if answer.answered:
                 answer_keyboard(1, answer.passages[0].chunk_id).to_dict()
 
         def answer_log_and_format(question: str) -> None:
             logged = service.ask(question, user_id=1)
-            messages.answer_messages(logged.answer, sources=sources)
+            texts.answer_messages(logged.answer, sources=sources)
             if logged.answer.answered:
                 answer_keyboard(logged.question_id, logged.answer.passages[0].chunk_id).to_dict()
 

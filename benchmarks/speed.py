@@ -75,7 +75,7 @@ def child(method: str, size: int) -> dict[str, Any]:
     base_mb = peak_mb()
     result: dict[str, Any] = {"method": method, "sentences": size}
     if method == "ours":
-        from bot import messages
+        from bot.chat.texts import answer_messages
         from bot.search import index_files
         from bot.answers.answering import DEFAULT_THRESHOLD, Answerer
         from bot.corpus.records import ChunkRow, DocumentRef
@@ -104,7 +104,7 @@ def child(method: str, size: int) -> dict[str, Any]:
         answerer = Answerer(knowledge, threshold=DEFAULT_THRESHOLD)
 
         def answer(question: str) -> None:
-            messages.answer_messages(answerer.answer(question), sources=len(documents))
+            answer_messages(answerer.answer(question), sources=len(documents))
 
         latencies = timed(answer, queries)
         result["answered_share"] = sum(answerer.answer(q).answered for q in queries[:200]) / 200

@@ -8,28 +8,27 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict
 import logging
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO, TypeVar
 
 from tqdm import tqdm
 
-from bot import messages
-
-from bot.chat import replies
-from bot.chat.topics import Contexts
-
-from bot.chat import ask_lines
 from bot.answers.answering import Answer, EmptyQuestion
+from bot.chat import html, texts
+from bot.chat import replies
+from bot.chat import ask_lines
+from bot.chat.help import chat_banner
+from bot.chat.topics import Contexts
 from bot.config import Settings
 from bot.corpus.documents import list_files
 from bot.service import QAService
-from bot.storage.sync import SyncReport, add_files
 from bot.storage import Database, DatabaseError
+from bot.storage.sync import SyncReport, add_files
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
@@ -83,22 +82,22 @@ def print_answer(answer: Answer, service: QAService, top: int | None, out: TextI
     shown = replies.quotable(answer, service.threshold, top) if top else []
     bold = out.isatty()
     if shown:
-        out.write("\n\n".join(messages.html_to_text(messages.passage_html(p), bold=bold) for p in shown) + "\n")
+        out.write("\n\n".join(html.html_to_text(html.passage_html(p), bold=bold) for p in shown) + "\n")
     else:
         out.write(render_text(replies.Reply("answer", answer), service, max_chars=10**9, bold=bold) + "\n")
 
 
 def render_text(reply: replies.Reply, service: QAService, *, max_chars: int, bold: bool = False) -> str:
     """A reply as the terminal shows it: the bot's messages as plain text (bold in ANSI on a terminal)."""
-    parts = messages.render(reply, documents=list(service.knowledge.documents.values()), max_chars=max_chars,
+    parts = texts.render(reply, documents=list(service.knowledge.documents.values()), max_chars=max_chars,
                             terminal=True)
-    return messages.html_to_text("\n\n".join(parts), bold=bold)
+    return html.html_to_text("\n\n".join(parts), bold=bold)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     top = args.top or settings.top_k
     if args.question is not None and not any(ch.isalnum() for ch in args.question):  # "", "?", "...", "🔥"
-        print(messages.html_to_text(messages.empty_question()), file=sys.stderr)
+        print(html.html_to_text(texts.empty_question()), file=sys.stderr)
         return EXIT_USAGE
     service = open_service(settings, args.corpus)
     if args.question is not None:
@@ -133,7 +132,7 @@ def chat_reply(text: str, service: QAService, settings: Settings, contexts: Cont
 
 def cmd_chat(settings: Settings, corpus: Path | None = None) -> int:
     service = open_service(settings, corpus)
-    print(messages.chat_banner(len(service.knowledge.documents), token_configured=settings.has_token))
+    print(chat_banner(len(service.knowledge.documents), token_configured=settings.has_token))
     contexts = Contexts(settings.context_seconds)
     while True:
         try:

@@ -8,8 +8,8 @@ remove, restore, reindex, set_threshold) rather than the repositories behind the
 from __future__ import annotations
 
 import logging
-import time
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +20,10 @@ from bot.answers.answering import DEFAULT_THRESHOLD, Answer, Answerer, Passage
 from bot.answers.brief import Brief, BriefRequest, brief_request, make_brief
 from bot.answers.chronology import Event, SequenceQuestion, anchor_chunk, around, chronology, distinct
 from bot.corpus.documents import DocumentRecord
-from bot.storage.sync import SyncReport, sync_folder
-from bot.search.live_index import LiveIndex
 from bot.corpus.records import ChunkRow, ChunkSpan, DocumentRef
 from bot.search import KnowledgeBase, SynonymTable, commonness
 from bot.search.encoder import shared_load
+from bot.search.live_index import LiveIndex
 from bot.search.meaning import Vectors
 from bot.search.synonyms import FILE_NAME as SYNONYMS_FILE
 from bot.search.textproc import STOP_WORDS, words
@@ -32,6 +31,7 @@ from bot.storage import Database, DocumentStore
 from bot.storage.admin import AdminRegistry, SettingsStore
 from bot.storage.documents import AddResult
 from bot.storage.questions import QuestionLog, QuestionReports, VoteResult
+from bot.storage.sync import SyncReport, sync_folder
 from bot.storage.synonyms import SynonymStore
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]

@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 
 from bot.answers.answering import DEFAULT_THRESHOLD, Answerer, EmptyQuestion
-from bot.search import KnowledgeBase
 from bot.corpus.records import ChunkRow, DocumentRef
+from bot.search import KnowledgeBase
 from bot.service import QAService
 
 DOCS = {
@@ -110,14 +110,15 @@ def test_seed_corpus_declines_what_it_cannot_answer(seed_service: QAService, que
 
 
 def test_two_sources_with_figures_are_both_shown(seed_service: QAService) -> None:
-    from bot import messages
+    from bot.chat import html, texts
+    from bot.telegram import admin_texts
 
     answer = seed_service.answer("How many people were hurt in the clashes?")
     quotes = " ".join(p.quote for p in answer.shown)
     assert answer.answered and "36 people" in quotes and "over 50 injured" in quotes
     assert len({p.document.id for p in answer.shown}) == 2
     assert answer.to_dict()["passages"][0]["quote"] == answer.shown[0].quote  # JSON keeps the best first
-    reply = "\n".join(messages.answer_messages(answer, sources=2))
+    reply = "\n".join(texts.answer_messages(answer, sources=2))
     assert reply.count("<blockquote>") == 2
     # 36 people admitted to hospital with injuries and over 50 injured: two counts of the hurt, and they differ
     assert answer.sources_differ and "My sources give different figures" in reply
@@ -131,7 +132,7 @@ def test_different_figures_only_for_counts_of_the_same_thing() -> None:
     answerer = Answerer(KnowledgeBase.build(rows, docs), threshold=DEFAULT_THRESHOLD)
     answer = answerer.answer("How many hostages did the rebels take?")
     assert answer.sources_differ and {p.chunk_id for p in answer.shown} == {1, 3}
-    reply = "\n".join(__import__("bot.messages", fromlist=["x"]).answer_messages(answer, sources=2))
+    reply = "\n".join(__import__("bot.chat.texts", fromlist=["x"]).answer_messages(answer, sources=2))
     assert "different figures" in reply and "500" not in reply
     alone = Answerer(KnowledgeBase.build(rows[:2], docs), threshold=DEFAULT_THRESHOLD)
     answer = alone.answer("How many hostages did the rebels take?")
@@ -158,13 +159,14 @@ def test_a_quote_is_shown_with_the_rest_of_its_quotation() -> None:
 
 
 def test_every_count_agrees_in_number() -> None:
-    from bot import messages
+    from bot.chat import html, texts
+    from bot.telegram import admin_texts
 
-    assert messages.count(1, "sentence") == "1 sentence" and messages.count(2, "sentence") == "2 sentences"
-    assert messages.count(1_500, "question") == "1,500 questions"
-    assert "with 1 sentence." in messages.document_added(7, DocumentRef(7, "Note"), 1, None)
-    assert messages.forgotten(1, 0).startswith("Done: I deleted 1 question and 0 votes")
-    assert "1 sentence from 1 document" in messages.reindexed(1, 1, 0.1)
+    assert html.count(1, "sentence") == "1 sentence" and html.count(2, "sentence") == "2 sentences"
+    assert html.count(1_500, "question") == "1,500 questions"
+    assert "with 1 sentence." in admin_texts.document_added(7, DocumentRef(7, "Note"), 1, None)
+    assert texts.forgotten(1, 0).startswith("Done: I deleted 1 question and 0 votes")
+    assert "1 sentence from 1 document" in admin_texts.reindexed(1, 1, 0.1)
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,11 @@ import pytest
 from telegram.ext import Application
 
 from benchmarks import big_picture
-from bot import messages
 from bot.answers.brief import brief_request, make_brief
 from bot.answers.chronology import Event, chronology
-from bot.corpus.dates import When, sentence_when
 from bot.answers.highlight import answer_span
+from bot.chat import html, texts
+from bot.corpus.dates import When, sentence_when
 from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search import KnowledgeBase
 from bot.service import QAService
@@ -144,11 +144,11 @@ def test_bold_inside_the_blockquote_is_valid_html_even_around_markup_characters(
 
     quote = "Officials <said> 36 & more people were hurt."
     passage = Passage(quote, 1.0, 1, DocumentRef(1, "T"), answer_span("How many people were hurt?", quote))
-    html = messages.passage_html(passage)
-    assert "<blockquote>Officials &lt;said&gt; <b>36</b> &amp; more" in html
-    parse_html(html)  # the offline Bot API's parser: raises on what Telegram would refuse
-    assert messages.html_to_text(html, bold=True).count(messages.ANSI_BOLD) == 1
-    assert messages.ANSI_BOLD not in messages.html_to_text(html)
+    markup = html.passage_html(passage)
+    assert "<blockquote>Officials &lt;said&gt; <b>36</b> &amp; more" in markup
+    parse_html(markup)  # the offline Bot API's parser: raises on what Telegram would refuse
+    assert html.html_to_text(markup, bold=True).count(html.ANSI_BOLD) == 1
+    assert html.ANSI_BOLD not in html.html_to_text(markup)
 
 
 # --- the timeline ------------------------------------------------------------------------------------------
@@ -157,9 +157,9 @@ def test_a_long_timeline_is_split_within_telegrams_limit() -> None:
     doc = DocumentRef(1, "T", "P", THURSDAY)
     events = [Event(i, f"Event number {i} happened " + "with many details " * 10, When(WEDNESDAY, "day"), doc)
               for i in range(120)]
-    parts = messages.timeline_messages(events)
-    assert 1 < len(parts) <= messages.TIMELINE_MESSAGES
-    assert all(messages.visible_length(p) <= messages.MESSAGE_LIMIT for p in parts)
+    parts = texts.timeline_messages(events)
+    assert 1 < len(parts) <= texts.TIMELINE_MESSAGES
+    assert all(html.visible_length(p) <= html.MESSAGE_LIMIT for p in parts)
     for part in parts:
         parse_html(part)
     assert "later events" in parts[-1].splitlines()[-1]

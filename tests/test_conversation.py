@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application
 
-from bot import messages
+from bot.chat import html, texts
 from bot.chat.followups import answer_in_context, follow_up, topic_of
+from bot.chat.help import EXAMPLE_QUESTIONS
+from bot.chat.languages import foreign_language
 from bot.chat.replies import Reply, reply_to
 from bot.chat.topics import Contexts, Topic
-from bot.chat.languages import foreign_language
 from bot.service import QAService
 
 from .botapi import FakeBotApi
@@ -126,7 +127,7 @@ def test_what_people_type_after_an_answer_is_no_new_question(seed_service: QASer
     assert more.kind == "more" and more.passages and shown.isdisjoint(p.chunk_id for p in more.passages)
     assert {p.chunk_id for p in more.passages}.isdisjoint(p.chunk_id for p in again.passages)  # pages on
     assert replies[10].kind == "source"
-    text = messages.html_to_text("\n".join(messages.render(source, documents=[], max_chars=500)))
+    text = html.html_to_text("\n".join(texts.render(source, documents=[], max_chars=500)))
     assert "I have no link for it" in text and source.documents[0].title in text
 
 
@@ -138,7 +139,7 @@ def test_votes_more_and_source_with_nothing_before_them(seed_service: QAService)
 def test_a_declined_follow_up_says_how_it_was_read(seed_service: QAService) -> None:
     asanov, age = _chat(seed_service, "Who is Kursan Asanov?", "how old is he")
     assert age.kind == "answer" and age.answer is not None and not age.answer.answered
-    text = messages.html_to_text(messages.render(age, documents=[], max_chars=500)[0])
+    text = html.html_to_text(texts.render(age, documents=[], max_chars=500)[0])
     assert "I read this as" in text and "how old is Kursan Asanov" in text and "My sources don't say" in text
 
 
@@ -148,8 +149,8 @@ def test_a_question_in_another_language_gets_a_reply_in_it(seed_service: QAServi
                                  ("发生了什么事？", "zh", "英文")):
         (reply,) = _chat(seed_service, text)
         assert reply.kind == "other_language" and reply.language == language
-        rendered = messages.render(reply, documents=[], max_chars=500)[0]
-        assert word in rendered and messages.EXAMPLE_QUESTIONS[0] in rendered
+        rendered = texts.render(reply, documents=[], max_chars=500)[0]
+        assert word in rendered and EXAMPLE_QUESTIONS[0] in rendered
     for english in ("what was the GKNB doing", "Was he arrested?", "die Hard"):
         assert foreign_language(english) is None
 

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from telegram.ext import Application
 
-from bot.intake import fetching
 from bot.corpus.documents import DocumentRecord
+from bot.intake import fetching
 from bot.intake.extraction import page_record
 from bot.service import QAService
 

@@ -80,16 +80,16 @@ async def test_command_menu_failure_is_only_a_warning(
 
 
 async def test_long_context_is_split_into_valid_messages(bot: tuple[Application, FakeBotApi], seed_service: QAService) -> None:  # type: ignore[type-arg]
-    from bot import messages
+    from bot.chat import texts
     from bot.corpus.records import ChunkRow, DocumentRef
 
     doc = DocumentRef(1, "T <x>", None, None, None)
     rows = [ChunkRow(i, 1, i, "word & <tag> " * 400) for i in range(5)]
-    for part in messages.context_html(rows, 2, doc):
+    for part in texts.context_html(rows, 2, doc):
         assert len(parse_html(part)) <= 4096
     from bot.answers.answering import Passage
 
-    parts = messages.more_passages([Passage("a<b " * 3000, 0.5, 1, doc), Passage("short & sweet", 0.4, 2, doc)])
+    parts = texts.more_passages([Passage("a<b " * 3000, 0.5, 1, doc), Passage("short & sweet", 0.4, 2, doc)])
     assert len(parts) >= 3
     for part in parts:
         assert len(parse_html(part)) <= 4096

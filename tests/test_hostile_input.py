@@ -9,12 +9,13 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import messages
 from bot.answers.answering import DEFAULT_THRESHOLD, Answerer, EmptyQuestion, Passage
+from bot.chat import texts as chat_texts
 from bot.corpus.documents import DocumentError, parse_pasted, parse_upload
-from bot.search import KnowledgeBase
 from bot.corpus.records import ChunkRow, DocumentRef
+from bot.search import KnowledgeBase
 from bot.service import QAService
+from bot.telegram import admin_texts
 
 from .botapi import parse_html, utf16_len
 
@@ -39,11 +40,11 @@ def test_any_question_gets_a_valid_reply(seed_service: QAService, question: str)
     try:
         answer = seed_service.answer(question)
     except EmptyQuestion:
-        assert_valid(messages.empty_question())
+        assert_valid(chat_texts.empty_question())
         return
-    for part in messages.answer_messages(answer, sources=2):
+    for part in chat_texts.answer_messages(answer, sources=2):
         assert_valid(part)
-    assert_valid(messages.too_long(500))
+    assert_valid(chat_texts.too_long(500))
 
 
 @settings(max_examples=150, deadline=None)
@@ -52,14 +53,14 @@ def test_any_question_gets_a_valid_reply(seed_service: QAService, question: str)
 def test_any_document_text_is_quoted_safely(quote: str, title: str, publisher: str | None, url: str | None) -> None:
     document = DocumentRef(1, title or "Untitled", publisher, dt.date(2019, 8, 7), url)
     passage = Passage(quote or "x", 0.5, 1, document)
-    for part in messages.more_passages([passage, passage]):
+    for part in chat_texts.more_passages([passage, passage]):
         assert_valid(part)
     rows = [ChunkRow(1, 1, 0, quote or "x"), ChunkRow(2, 1, 1, title or "y")]
-    for part in messages.context_html(rows, 1, document):
+    for part in chat_texts.context_html(rows, 1, document):
         assert_valid(part)
-    assert_valid(messages.sources_list([document]))
-    assert_valid(messages.documents_table([(document, 3, False)]))
-    assert_valid(messages.document_added(1, document, 3, quote[:200] or None))
+    assert_valid(chat_texts.sources_list([document]))
+    assert_valid(admin_texts.documents_table([(document, 3, False)]))
+    assert_valid(admin_texts.document_added(1, document, 3, quote[:200] or None))
 
 
 @settings(max_examples=60, deadline=None)
@@ -71,7 +72,7 @@ def test_any_corpus_can_be_indexed_and_asked(texts: list[str], question: str) ->
         answer = Answerer(knowledge, threshold=DEFAULT_THRESHOLD).answer(question)
     except EmptyQuestion:
         return
-    for part in messages.answer_messages(answer, sources=1):
+    for part in chat_texts.answer_messages(answer, sources=1):
         assert_valid(part)
 
 
@@ -82,7 +83,7 @@ def test_any_upload_is_parsed_or_refused_cleanly(data: bytes, name: str, caption
     try:
         record = parse_upload(data, filename=name, caption=caption)
     except DocumentError as error:
-        assert_valid(messages.document_refused(str(error)))
+        assert_valid(admin_texts.document_refused(str(error)))
         return
     assert record.text.strip()
     try:

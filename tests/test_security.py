@@ -21,8 +21,8 @@ from bot.telegram import admin
 from bot.telegram.app import build_application
 
 from .botapi import FakeBotApi, OfflineRequest, parse_html, utf16_len
-from .offline import deliver, offline_bot
 from .conftest import CORPUS
+from .offline import deliver, offline_bot
 
 ADMIN, ATTACKER, OTHER = 900, 666, 667
 GROUP_A, GROUP_B = -100501, -100502
@@ -323,18 +323,20 @@ async def test_user_written_text_in_stats_keeps_every_message_valid(bot: tuple[A
 def test_long_lists_and_titles_are_split_into_valid_messages() -> None:
     import datetime as dt
 
-    from bot import messages
+    from bot.chat import texts
+
+    from bot.telegram import admin_texts
     from bot.answers.answering import Answer, Passage
     from bot.corpus.records import DocumentRef
 
     documents = [DocumentRef(i, f"Report {i} " + "word " * 58, "Agency " * 28, dt.date(2019, 8, 8), None)
                  for i in range(200)]
-    for parts in (messages.sources_list(documents), messages.documents_table([(d, 3, True) for d in documents])):
+    for parts in (texts.sources_list(documents), admin_texts.documents_table([(d, 3, True) for d in documents])):
         assert len(parts) > 1
         assert all(utf16_len(parse_html(p)) <= 4096 for p in parts)
     legacy = DocumentRef(1, "T" * 4200, "P" * 4200, None, None)  # stored before titles had a limit
     passage = Passage("The raid failed. " * 190, 0.9, 1, legacy)
-    parts = messages.answer_messages(Answer("q", True, [passage], shown=[passage]), sources=1)
+    parts = texts.answer_messages(Answer("q", True, [passage], shown=[passage]), sources=1)
     assert all(utf16_len(parse_html(p)) <= 4096 for p in parts)
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.corpus.documents import parse_text
 from bot.service import QAService
-from bot.storage.sync import sync_folder
 from bot.storage import Database, DatabaseError, DocumentStore
 from bot.storage.documents import AddOutcome
 from bot.storage.models import Base, Chunk, Document
+from bot.storage.sync import sync_folder
 from bot.storage.synonyms import SynonymStore
 
 from .conftest import CORPUS

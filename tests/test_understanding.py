@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.corpus.records import ChunkRow, DocumentRef
+from bot.search import KnowledgeBase
 from bot.search.cues import Cue, figures, question_type, sentence_cues
 from bot.search.fuzzy import FuzzyVocabulary
-from bot.search import KnowledgeBase
-from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search.synonyms import SynonymTable
 
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.corpus.folding import normalize
 from bot.answers.highlight import Span, answer_span
+from bot.corpus.folding import normalize
 from bot.corpus.records import DocumentRef
 from bot.search import KnowledgeBase, meaning
-from bot.search.meaning import Vectors
 from bot.search.cues import defines, definition_subject, figures
+from bot.search.meaning import Vectors
 from bot.search.retrieval import Query
 from bot.search.textproc import STOP_WORDS, expand_informal, stem, words
 

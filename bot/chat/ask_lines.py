@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.answers.answering import Answer, EmptyQuestion
 from bot.chat import replies
 from bot.chat.topics import ContextStore
-from bot.answers.answering import Answer, EmptyQuestion
 from bot.service import QAService
 
 

@@ -1,6 +1,6 @@
 """What the bot says to a message, decided once for every front end.
 
-The terminal chat, `ask` and Telegram all call `reply_to` and render its `Reply` with `messages.render`;
+The terminal chat, `ask` and Telegram all call `reply_to` and render its `Reply` with `texts.render`;
 `ask --top`, inline mode and the More button take their quotes from `quotable`. Front ends add only what is
 theirs: Telegram its flood limit, buttons and chat types. A message is read in the light of its conversation's
 topic (`topics`, `followups`).
@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from bot.answers.answering import Answer, EmptyQuestion, Passage
+from bot.answers.brief import Brief, brief_request
+from bot.answers.chronology import Event, sequence_question
 from bot.chat import smalltalk
 from bot.chat.followups import answer_in_context, topic_of
 from bot.chat.languages import foreign_language
 from bot.chat.topics import ContextStore, ConversationKey, Topic
-from bot.answers.answering import Answer, EmptyQuestion, Passage
-from bot.answers.brief import Brief, brief_request
-from bot.answers.chronology import Event, sequence_question
 from bot.corpus.records import DocumentRef
 from bot.service import QAService
 from bot.storage.questions import VoteResult

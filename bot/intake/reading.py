@@ -2,18 +2,18 @@
 
 `DocumentReader` owns a small pool of worker processes (`bot.intake.sandbox`) running `bot.intake.extraction`'s jobs. Its
 calls block (front ends run them in a thread) and return a `ReadDocument` (the record and its sentences, ready
-to store) or raise DocumentError with a reason a person can act on: the file took too long to read, needed too
-much memory, or holds more text or sentences than allowed. Nothing is stored on a refusal: the caller only
-stores what it is given.
+to store) or raise a DocumentError. A refusal by the reader itself is a `ReadError` that carries the facts (the
+file took too long to read, needed too much memory, or holds more text or sentences than allowed; what, and the
+limit) and no wording: the admin's texts (`bot.telegram.admin_texts.refusal`) say it. Nothing is stored on a
+refusal: the caller only stores what it is given.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from bot import messages
 from bot.corpus.documents import DocumentError, DocumentRecord
 from bot.corpus.records import ChunkSpan
 from bot.intake.sandbox import Limits, Sandbox, SandboxClosed, SandboxCrash, SandboxMemory, SandboxTimeout
@@ -31,6 +31,23 @@ class ReadLimits:
     memory_mb: int = 1024
     max_chars: int = 1_000_000
     max_sentences: int = 10_000
+
+
+Kind = Literal["file", "page"]
+Refusal = Literal["took_too_long", "too_much_memory", "reader_failed", "reader_stopped", "text_too_large",
+                  "too_many_sentences"]
+
+
+class ReadError(DocumentError):
+    """A document the reader refused, as facts: why (`refusal`), what it was reading (`kind`), the limit it went
+    over (seconds, megabytes, characters or sentences) and, for too many sentences, how many it had."""
+
+    def __init__(self, refusal: Refusal, kind: Kind, *, limit: float = 0, found: int = 0) -> None:
+        super().__init__(f"{refusal} ({kind}, limit {limit:g}" + (f", found {found})" if found else ")"))
+        self.refusal: Refusal = refusal
+        self.kind: Kind = kind
+        self.limit = limit
+        self.found = found
 
 
 @dataclass(frozen=True)
@@ -63,32 +80,32 @@ class DocumentReader:
         """A fetched page (`url` as fetched, after redirects), read in a worker."""
         return self._read("page", "page", {"url": url, "kind": kind, "encoding": encoding}, body)
 
-    def _read(self, kind: str, job: str, args: dict[str, Any], payload: bytes) -> ReadDocument:
+    def _read(self, kind: Kind, job: str, args: dict[str, Any], payload: bytes) -> ReadDocument:
         limits = self.limits
         args = {**args, "max_chars": limits.max_chars, "max_sentences": limits.max_sentences}
         try:
             result = self.sandbox.run(job, args, payload)
         except SandboxTimeout as error:
-            raise DocumentError(messages.took_too_long(kind, min(limits.wall_seconds, limits.cpu_seconds))) from error
+            raise ReadError("took_too_long", kind, limit=min(limits.wall_seconds, limits.cpu_seconds)) from error
         except SandboxMemory as error:
-            raise DocumentError(messages.needs_too_much_memory(kind, limits.memory_mb)) from error
+            raise ReadError("too_much_memory", kind, limit=limits.memory_mb) from error
         except SandboxClosed as error:
-            raise DocumentError(messages.reader_stopped()) from error
+            raise ReadError("reader_stopped", kind) from error
         except SandboxCrash as error:
-            raise DocumentError(messages.reader_failed(kind)) from error
+            raise ReadError("reader_failed", kind) from error
         if "refused" in result:
             raise DocumentError(str(result["refused"]))
         if "too_large" in result:
-            raise DocumentError(messages.text_too_large(kind, limits.max_chars))
+            raise ReadError("text_too_large", kind, limit=limits.max_chars)
         if "too_many_sentences" in result:
-            raise DocumentError(messages.too_many_sentences(kind, int(result["too_many_sentences"]),
-                                                            limits.max_sentences))
+            raise ReadError("too_many_sentences", kind, limit=limits.max_sentences,
+                            found=int(result["too_many_sentences"]))
         try:
             return _document(result, limits)
         except DocumentError:
             raise
         except (KeyError, TypeError, ValueError) as error:  # plain data that is not what the job returns
-            raise DocumentError(messages.reader_failed(kind)) from error
+            raise ReadError("reader_failed", kind) from error
 
 
 def _document(result: dict[str, Any], limits: ReadLimits) -> ReadDocument:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.corpus.records import DocumentRef
 from bot.search.centrality import SegmentShape
 from bot.search.knowledge import ChunkTable, KnowledgeBase
-from bot.corpus.records import DocumentRef
 from bot.search.retrieval import TfidfRetriever
 from bot.search.synonyms import SynonymTable
 

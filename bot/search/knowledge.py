@@ -8,9 +8,8 @@ offsets, so a million sentences cost little memory and load from disk at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-
 import re
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 

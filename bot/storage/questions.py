@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from bot.corpus.folding import normalize
-
 from bot.storage.db import Database
 from bot.storage.models import Question, Vote
 

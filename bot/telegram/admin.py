@@ -21,14 +21,14 @@ from telegram import BotCommand, BotCommandScopeChat, InputFile, Message, Messag
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters
 
-from bot import messages
-
-from bot.intake import fetching
-from bot.telegram import charts
+from bot.chat import html
 from bot.corpus.documents import DocumentError, DocumentRecord, parse_pasted
 from bot.corpus.records import MAX_ROW_ID, ChunkSpan
+from bot.intake import fetching
 from bot.storage.admin import AdminError, AdminRegistry
 from bot.storage.documents import AddOutcome
+from bot.telegram import admin_texts
+from bot.telegram import charts
 from bot.telegram import callbacks
 from bot.telegram.context import BotContext
 from bot.telegram.flood import admitted, sender_key
@@ -99,9 +99,9 @@ async def refuse_command(update: Update, context: BotContext) -> None:
     if update.message is None or not await admitted(update.message, context, sender_key(update)):
         return
     if context.services.service.admins.is_admin(sender):
-        await send(update.message, messages.admin_private_only())
+        await send(update.message, admin_texts.admin_private_only())
     else:
-        await send(update.message, messages.not_allowed())
+        await send(update.message, admin_texts.not_allowed())
 
 
 async def refuse_button(update: Update, context: BotContext) -> None:
@@ -110,7 +110,7 @@ async def refuse_button(update: Update, context: BotContext) -> None:
     if query is None:
         return
     log.warning("refused admin button %r from user %s", (query.data or "")[:64], query.from_user.id)
-    await query.answer(messages.not_allowed(), show_alert=True)
+    await query.answer(admin_texts.not_allowed(), show_alert=True)
 
 
 async def publish_admin_menu(bot: object, user_ids: list[int], *, remove: bool = False) -> None:
@@ -140,7 +140,7 @@ def _single_id(context: BotContext, limit: int = MAX_ROW_ID) -> int | None:
 
 async def list_admins(update: Update, context: BotContext) -> None:
     """List the admins."""
-    await send(update.effective_message, messages.admins_list(context.services.service.admins.all()))  # type: ignore[arg-type]
+    await send(update.effective_message, admin_texts.admins_list(context.services.service.admins.all()))  # type: ignore[arg-type]
 
 
 async def _target(update: Update, context: BotContext, usage: str,
@@ -156,7 +156,7 @@ async def _target(update: Update, context: BotContext, usage: str,
 
 async def add_admin(update: Update, context: BotContext) -> None:
     """Make a user an admin and give them the admin menu."""
-    target = await _target(update, context, messages.admin_usage("admin_add"), MAX_USER_ID)
+    target = await _target(update, context, admin_texts.admin_usage("admin_add"), MAX_USER_ID)
     if target is None:
         return
     message, user_id = target
@@ -165,27 +165,27 @@ async def add_admin(update: Update, context: BotContext) -> None:
     if added:
         log.info("user %s made user %s an admin", by, user_id)
         await publish_admin_menu(context.bot, [user_id])
-    await send(message, messages.admin_added(user_id, added))
+    await send(message, admin_texts.admin_added(user_id, added))
 
 
 async def remove_admin(update: Update, context: BotContext) -> None:
     """Take admin rights from a user added by command."""
-    target = await _target(update, context, messages.admin_usage("admin_remove"), MAX_USER_ID)
+    target = await _target(update, context, admin_texts.admin_usage("admin_remove"), MAX_USER_ID)
     if target is None:
         return
     message, user_id = target
     try:
         removed = await asyncio.to_thread(context.services.service.admins.remove, user_id)
     except AdminError as error:
-        await send(message, messages.admin_refused(str(error)))
+        await send(message, admin_texts.admin_refused(admin_texts.refusal(error)))
         return
     if removed:
         await publish_admin_menu(context.bot, [user_id], remove=True)
-    await send(message, messages.admin_removed(user_id, removed))
+    await send(message, admin_texts.admin_removed(user_id, removed))
 
 
 async def _store(message: Message, context: BotContext, record: DocumentRecord,
-                 refused: Callable[[str], str] = messages.document_refused, *,
+                 refused: Callable[[str], str] = admin_texts.document_refused, *,
                  chunks: list[ChunkSpan] | None = None, fetched_from: str | None = None) -> None:
     """Add a parsed document (`chunks`: its sentences, when read in a worker) and tell the admin what happened:
     its title, publisher, date, sentences, where a page was fetched from, and a question it answers; a refusal
@@ -196,14 +196,14 @@ async def _store(message: Message, context: BotContext, record: DocumentRecord,
         result = await asyncio.to_thread(service.add_document, record, added_by=f"telegram:{user.id if user else '?'}",
                                          chunks=chunks)
     except DocumentError as error:
-        await send(message, refused(str(error)))
+        await send(message, refused(admin_texts.refusal(error)))
         return
     if result.outcome in (AddOutcome.DUPLICATE, AddOutcome.UNCHANGED):
-        await send(message, messages.document_duplicate(result.document_id))
+        await send(message, admin_texts.document_duplicate(result.document_id))
         return
     suggestion = await asyncio.to_thread(service.suggest_question, result.document_id)
     document = service.knowledge.all_documents[result.document_id]
-    await send(message, messages.document_added(result.document_id, document, result.sentences, suggestion,
+    await send(message, admin_texts.document_added(result.document_id, document, result.sentences, suggestion,
                                                 fetched_from=fetched_from))
 
 
@@ -216,7 +216,7 @@ async def add_command(update: Update, context: BotContext) -> int:
     if not pasted.strip() and "\n" in message.text:
         pasted = message.text.split("\n", 1)[1]
     if not pasted.strip():
-        await send(message, messages.add_prompt(context.services.settings.max_upload_bytes))
+        await send(message, admin_texts.add_prompt(context.services.settings.max_upload_bytes))
         return WAITING_FOR_DOCUMENT
     url = fetching.single_url(pasted)
     if url is not None:
@@ -233,21 +233,21 @@ async def _add_page(message: Message, context: BotContext, url: str) -> None:
     service, settings = services.service, services.settings
     known = await asyncio.to_thread(service.store.find_by_url, url)
     if known is not None:
-        await send(message, messages.url_known(known))
+        await send(message, admin_texts.url_known(known))
         return
-    await send(message, messages.fetching(url), quote=False)
+    await send(message, admin_texts.fetching(url), quote=False)
     try:
         page = await fetching.fetch(url, max_bytes=settings.max_upload_bytes,
                                     allow_private=settings.fetch_allow_private_hosts)
         read = await asyncio.to_thread(services.reader.page, page.url, page.kind, page.body, page.encoding)
     except (fetching.FetchError, DocumentError) as error:
-        await send(message, messages.url_refused(str(error)))
+        await send(message, admin_texts.url_refused(admin_texts.refusal(error)))
         return
     known = await asyncio.to_thread(service.store.find_by_url, page.url) if page.url != url else None
     if known is not None:
-        await send(message, messages.url_known(known))
+        await send(message, admin_texts.url_known(known))
         return
-    await _store(message, context, read.record, refused=messages.url_refused, chunks=read.chunks,
+    await _store(message, context, read.record, refused=admin_texts.url_refused, chunks=read.chunks,
                  fetched_from=fetching.host_of(page.url))
 
 
@@ -272,7 +272,7 @@ async def offer_post(update: Update, context: BotContext) -> None:
     text = (message.text or message.caption or "").strip()
     document = message.document
     if not text and document is None:
-        await send(message, messages.post_empty())
+        await send(message, admin_texts.post_empty())
         return
     username = origin.chat.username
     post = ForwardedPost(text=text, channel=origin.chat.title or (f"@{username}" if username else "a channel"),
@@ -283,7 +283,7 @@ async def offer_post(update: Update, context: BotContext) -> None:
     number = max(pending, default=0) + 1
     pending[number] = post
     first_line = text.split("\n", 1)[0]
-    await send(message, messages.confirm_post(post.channel, post.date, first_line, post.file_name),
+    await send(message, admin_texts.confirm_post(post.channel, post.date, first_line, post.file_name),
                markup=callbacks.add_page_keyboard(number, "adm:post"))
 
 
@@ -293,23 +293,23 @@ async def _add_post(message: Message, context: BotContext, post: ForwardedPost) 
         limit = context.services.settings.max_upload_bytes
         telegram_file = await context.bot.get_file(post.file_id)
         if telegram_file.file_size is not None and telegram_file.file_size > limit:
-            await send(message, messages.file_too_large(telegram_file.file_size, limit))
+            await send(message, admin_texts.file_too_large(telegram_file.file_size, limit))
             return
         data = bytes(await telegram_file.download_as_bytearray())
         try:
             read = await asyncio.to_thread(context.services.reader.upload, data, filename=post.file_name or "post.txt")
         except DocumentError as error:
-            await send(message, messages.document_refused(str(error)))
+            await send(message, admin_texts.document_refused(admin_texts.refusal(error)))
             return
         title, text, chunks = read.record.title, read.record.text, read.chunks
     else:
         first_line = post.text.split("\n", 1)[0]
-        title, text, chunks = messages.shorten(first_line, 120) or post.channel, post.text, None
+        title, text, chunks = html.shorten(first_line, 120) or post.channel, post.text, None
     try:
-        record = DocumentRecord(title=title, text=text, publisher=messages.shorten(post.channel, 200),
+        record = DocumentRecord(title=title, text=text, publisher=html.shorten(post.channel, 200),
                                 date=post.date, url=post.url)
     except DocumentError as error:
-        await send(message, messages.document_refused(str(error)))
+        await send(message, admin_texts.document_refused(admin_texts.refusal(error)))
         return
     await _store(message, context, record, chunks=chunks)
 
@@ -323,14 +323,14 @@ async def offer_page(update: Update, context: BotContext) -> None:
     pending: dict[int, str] = context.user_data.setdefault("pending_pages", {})  # type: ignore[union-attr]
     number = max(pending, default=0) + 1
     pending[number] = url
-    await send(message, messages.confirm_url(url), markup=callbacks.add_page_keyboard(number))
+    await send(message, admin_texts.confirm_url(url), markup=callbacks.add_page_keyboard(number))
 
 
 async def _add_pasted(message: Message, context: BotContext, text: str) -> None:
     try:
         record = await asyncio.to_thread(parse_pasted, text)
     except DocumentError as error:
-        await send(message, messages.document_refused(str(error)))
+        await send(message, admin_texts.document_refused(admin_texts.refusal(error)))
         return
     await _store(message, context, record)
 
@@ -351,18 +351,18 @@ async def receive_file(update: Update, context: BotContext) -> int:
     document = message.document
     limit = context.services.settings.max_upload_bytes
     if document.file_size is not None and document.file_size > limit:
-        await send(message, messages.file_too_large(document.file_size, limit))
+        await send(message, admin_texts.file_too_large(document.file_size, limit))
         return ConversationHandler.END
     telegram_file = await document.get_file()
     data = bytes(await telegram_file.download_as_bytearray())
     if len(data) > limit:
-        await send(message, messages.file_too_large(len(data), limit))
+        await send(message, admin_texts.file_too_large(len(data), limit))
         return ConversationHandler.END
     try:  # read in a worker process, with limits on its time, memory and text
         read = await asyncio.to_thread(context.services.reader.upload, data, filename=document.file_name or "upload.txt",
                                        caption=message.caption)
     except DocumentError as error:
-        await send(message, messages.document_refused(str(error)))
+        await send(message, admin_texts.document_refused(admin_texts.refusal(error)))
         return ConversationHandler.END
     await _store(message, context, read.record, chunks=read.chunks)
     return ConversationHandler.END
@@ -370,7 +370,7 @@ async def receive_file(update: Update, context: BotContext) -> int:
 
 async def cancel(update: Update, context: BotContext) -> int:
     """Stop waiting for a document."""
-    await send(update.effective_message, messages.add_cancelled())  # type: ignore[arg-type]
+    await send(update.effective_message, admin_texts.add_cancelled())  # type: ignore[arg-type]
     return ConversationHandler.END
 
 
@@ -378,26 +378,26 @@ async def add_timed_out(update: Update, context: BotContext) -> None:
     """Tell the admin that /add stopped waiting, so that their next message is read as a question again."""
     if isinstance(update, Update) and update.effective_message is not None:
         minutes = max(1, round(context.services.settings.add_timeout_seconds / 60))
-        await send(update.effective_message, messages.add_timed_out(minutes), quote=False)
+        await send(update.effective_message, admin_texts.add_timed_out(minutes), quote=False)
 
 
 async def list_documents(update: Update, context: BotContext) -> None:
     """List every document, removed ones too."""
     documents = await asyncio.to_thread(context.services.service.store.documents, include_inactive=True)
-    await send(update.effective_message, messages.documents_table(documents))  # type: ignore[arg-type]
+    await send(update.effective_message, admin_texts.documents_table(documents))  # type: ignore[arg-type]
 
 
 async def ask_to_remove(update: Update, context: BotContext) -> None:
     """Ask for confirmation before a document stops being quoted."""
-    target = await _target(update, context, messages.id_usage("remove"))
+    target = await _target(update, context, admin_texts.id_usage("remove"))
     if target is None:
         return
     message, doc_id = target
     documents = {d.id: d for d, _, _ in await asyncio.to_thread(context.services.service.store.documents, include_inactive=True)}
     if doc_id not in documents:
-        await send(message, messages.no_such_document(doc_id))
+        await send(message, admin_texts.no_such_document(doc_id))
         return
-    await send(message, messages.confirm_remove(documents[doc_id]), markup=callbacks.remove_keyboard(doc_id))
+    await send(message, admin_texts.confirm_remove(documents[doc_id]), markup=callbacks.remove_keyboard(doc_id))
 
 
 async def press_admin_button(update: Update, context: BotContext) -> None:
@@ -411,36 +411,36 @@ async def press_admin_button(update: Update, context: BotContext) -> None:
         posts: dict[int, ForwardedPost] = context.user_data.setdefault("pending_posts", {})  # type: ignore[union-attr]
         post = posts.pop(data.ids[0], None)
         if post is None or not isinstance(query.message, Message):
-            await query.edit_message_text(messages.kept())
+            await query.edit_message_text(admin_texts.kept())
             return
-        await query.edit_message_text(messages.confirm_post(post.channel, post.date, post.text.split("\n", 1)[0],
+        await query.edit_message_text(admin_texts.confirm_post(post.channel, post.date, post.text.split("\n", 1)[0],
                                                             post.file_name).split("?")[0] + ": adding…")
         await _add_post(query.message, context, post)
     elif data is not None and data.action == "adm:url":
         pending: dict[int, str] = context.user_data.setdefault("pending_pages", {})  # type: ignore[union-attr]
         url = pending.pop(data.ids[0], None)
         if url is None or not isinstance(query.message, Message):
-            await query.edit_message_text(messages.kept())
+            await query.edit_message_text(admin_texts.kept())
             return
-        await query.edit_message_text(messages.fetching(url))
+        await query.edit_message_text(admin_texts.fetching(url))
         await _add_page(query.message, context, url)
     elif data is not None and data.action == "adm:rm":
         doc_id = data.ids[0]
         done = await asyncio.to_thread(context.services.service.set_active, doc_id, False)
         log.info("user %s removed document %s", query.from_user.id, doc_id)
-        await query.edit_message_text(messages.removed(doc_id) if done else messages.no_such_document(doc_id))
+        await query.edit_message_text(admin_texts.removed(doc_id) if done else admin_texts.no_such_document(doc_id))
     else:
-        await query.edit_message_text(messages.kept())
+        await query.edit_message_text(admin_texts.kept())
 
 
 async def restore_document(update: Update, context: BotContext) -> None:
     """Quote a removed document again."""
-    target = await _target(update, context, messages.id_usage("restore"))
+    target = await _target(update, context, admin_texts.id_usage("restore"))
     if target is None:
         return
     message, doc_id = target
     done = await asyncio.to_thread(context.services.service.set_active, doc_id, True)
-    await send(message, messages.restored(doc_id) if done else messages.no_such_document(doc_id))
+    await send(message, admin_texts.restored(doc_id) if done else admin_texts.no_such_document(doc_id))
 
 
 async def reindex(update: Update, context: BotContext) -> None:
@@ -448,10 +448,10 @@ async def reindex(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    await send(message, messages.reindexing(), quote=False)
+    await send(message, admin_texts.reindexing(), quote=False)
     started = time.perf_counter()
     knowledge = await asyncio.to_thread(context.services.service.rebuild)
-    await send(message, messages.reindexed(len(knowledge), len(knowledge.documents), time.perf_counter() - started))
+    await send(message, admin_texts.reindexed(len(knowledge), len(knowledge.documents), time.perf_counter() - started))
 
 
 async def show_stats(update: Update, context: BotContext) -> None:
@@ -460,15 +460,15 @@ async def show_stats(update: Update, context: BotContext) -> None:
     if message is None:
         return
     stats = await asyncio.to_thread(context.services.service.reports.stats)
-    await send(message, messages.stats_text(stats), quote=False)
+    await send(message, admin_texts.stats_text(stats), quote=False)
     png = await asyncio.to_thread(charts.questions_per_day, stats.per_day)
-    await message.reply_photo(InputFile(png, filename="questions-per-day.png"), caption=messages.stats_caption())
+    await message.reply_photo(InputFile(png, filename="questions-per-day.png"), caption=admin_texts.stats_caption())
 
 
 async def show_unanswered(update: Update, context: BotContext) -> None:
     """Declined and 👎 questions, grouped, most frequent first."""
     items = await asyncio.to_thread(context.services.service.reports.unanswered)
-    await send(update.effective_message, messages.unanswered_list(items), quote=False)  # type: ignore[arg-type]
+    await send(update.effective_message, admin_texts.unanswered_list(items), quote=False)  # type: ignore[arg-type]
 
 
 async def export_log(update: Update, context: BotContext) -> None:
@@ -476,7 +476,7 @@ async def export_log(update: Update, context: BotContext) -> None:
     csv_text = await asyncio.to_thread(context.services.service.reports.export_csv)
     rows = max(csv_text.count("\n") - 1, 0)
     await update.effective_message.reply_document(  # type: ignore[union-attr]
-        InputFile(csv_text.encode("utf-8"), filename="questions.csv"), caption=messages.export_caption(rows)
+        InputFile(csv_text.encode("utf-8"), filename="questions.csv"), caption=admin_texts.export_caption(rows)
     )
 
 
@@ -488,22 +488,22 @@ async def threshold(update: Update, context: BotContext) -> None:
         return
     args = context.args or []
     if not args:
-        await send(message, messages.threshold_text(service.threshold))
+        await send(message, admin_texts.threshold_text(service.threshold))
         return
     try:
         value = float(args[0].replace(",", "."))
         await asyncio.to_thread(service.set_threshold, value)
     except ValueError:
-        await send(message, messages.threshold_usage())
+        await send(message, admin_texts.threshold_usage())
         return
     log.info("user %s set the decline threshold to %s", update.effective_user.id if update.effective_user else None, value)
-    await send(message, messages.threshold_set(value))
+    await send(message, admin_texts.threshold_set(value))
 
 
 async def list_synonyms(update: Update, context: BotContext) -> None:
     """List the synonym table's lines with their numbers."""
     lines = await asyncio.to_thread(context.services.service.synonyms.lines)
-    await send(update.effective_message, messages.synonyms_list(lines), quote=False)  # type: ignore[arg-type]
+    await send(update.effective_message, admin_texts.synonyms_list(lines), quote=False)  # type: ignore[arg-type]
 
 
 async def add_synonym(update: Update, context: BotContext) -> None:
@@ -513,26 +513,26 @@ async def add_synonym(update: Update, context: BotContext) -> None:
         return
     _, _, text = message.text.partition(" ")
     if not text.strip():
-        await send(message, messages.synonym_usage())
+        await send(message, admin_texts.synonym_usage())
         return
     by = f"telegram:{update.effective_user.id if update.effective_user else '?'}"
     try:
         number, line = await asyncio.to_thread(context.services.service.add_synonym, text, added_by=by)
     except ValueError as error:
-        await send(message, messages.synonym_refused(str(error)))
+        await send(message, admin_texts.synonym_refused(admin_texts.refusal(error)))
         return
     log.info("%s added synonym line %s: %s", by, number, line)
-    await send(message, messages.synonym_added(number, line))
+    await send(message, admin_texts.synonym_added(number, line))
 
 
 async def remove_synonym(update: Update, context: BotContext) -> None:
     """Remove a line of the synonym table by its number."""
-    target = await _target(update, context, messages.synonym_number_usage())
+    target = await _target(update, context, admin_texts.synonym_number_usage())
     if target is None:
         return
     message, number = target
     line = await asyncio.to_thread(context.services.service.remove_synonym, number)
-    await send(message, messages.synonym_removed(number, line) if line is not None else messages.no_such_synonym(number))
+    await send(message, admin_texts.synonym_removed(number, line) if line is not None else admin_texts.no_such_synonym(number))
 
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
@@ -570,7 +570,7 @@ NAMES = frozenset(c.name for c in COMMANDS)
 
 
 def help_text() -> str:
-    return messages.admin_help([(c.name, c.args, c.description) for c in COMMANDS if c.menu])
+    return admin_texts.admin_help([(c.name, c.args, c.description) for c in COMMANDS if c.menu])
 
 
 def handlers(registry: AdminRegistry, *, add_timeout: float) -> list[Any]:

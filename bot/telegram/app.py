@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
-from telegram.request import BaseRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -22,17 +21,18 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
-from bot.config import Settings
 from bot.chat.topics import StoredContexts
-from bot.telegram.flood import FloodGuard, flood_limited
+from bot.config import Settings
 from bot.intake.reading import DocumentReader
 from bot.service import QAService
 from bot.storage import Database
 from bot.storage.chat_state import ConversationStore, FloodStore
 from bot.telegram import admin, callbacks, handlers
-from bot.telegram.delivery import Delivery
 from bot.telegram.context import SERVICES_KEY, BotContext, BotServices
+from bot.telegram.delivery import Delivery
+from bot.telegram.flood import FloodGuard, flood_limited
 from bot.telegram.ordering import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)

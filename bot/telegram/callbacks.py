@@ -13,8 +13,10 @@ from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import messages
+from bot.chat import texts
+from bot.chat.help import EXAMPLE_QUESTIONS
 from bot.corpus.records import MAX_ROW_ID
+from bot.telegram import admin_texts
 
 Action = Literal["ex", "more", "ctx", "v", "adm:rm", "adm:keep", "adm:url", "adm:post"]
 # Fields each action carries. Admin actions share the "adm:" prefix.
@@ -61,18 +63,18 @@ def pattern(*actions: Action) -> re.Pattern[str]:
 
 def examples_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(q, callback_data=Callback("ex", (i,)).encode())] for i, q in enumerate(messages.EXAMPLE_QUESTIONS)]
+        [[InlineKeyboardButton(q, callback_data=Callback("ex", (i,)).encode())] for i, q in enumerate(EXAMPLE_QUESTIONS)]
     )
 
 
 def answer_keyboard(question_id: int | None, chunk_id: int, chosen_vote: int = 0) -> InlineKeyboardMarkup:
     """More / Context, then 👍 / 👎 (the chosen one ticked). Without a logged question only Context is offered."""
-    first_row = [InlineKeyboardButton(messages.BUTTON_CONTEXT, callback_data=Callback("ctx", (chunk_id,)).encode())]
+    first_row = [InlineKeyboardButton(texts.BUTTON_CONTEXT, callback_data=Callback("ctx", (chunk_id,)).encode())]
     if question_id is None:
         return InlineKeyboardMarkup([first_row])
-    first_row.insert(0, InlineKeyboardButton(messages.BUTTON_MORE, callback_data=Callback("more", (question_id,)).encode()))
-    up = messages.BUTTON_UP + (" ✓" if chosen_vote > 0 else "")
-    down = messages.BUTTON_DOWN + (" ✓" if chosen_vote < 0 else "")
+    first_row.insert(0, InlineKeyboardButton(texts.BUTTON_MORE, callback_data=Callback("more", (question_id,)).encode()))
+    up = texts.BUTTON_UP + (" ✓" if chosen_vote > 0 else "")
+    down = texts.BUTTON_DOWN + (" ✓" if chosen_vote < 0 else "")
     return InlineKeyboardMarkup(
         [
             first_row,
@@ -87,14 +89,14 @@ def answer_keyboard(question_id: int | None, chunk_id: int, chosen_vote: int = 0
 def add_page_keyboard(pending: int, action: Action = "adm:url") -> InlineKeyboardMarkup:
     """Add the page or post an admin sent (kept under number `pending` in their user data), or cancel."""
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(messages.BUTTON_ADD_PAGE, callback_data=Callback(action, (pending,)).encode()),
-        InlineKeyboardButton(messages.BUTTON_CANCEL, callback_data=Callback("adm:keep").encode()),
+        InlineKeyboardButton(admin_texts.BUTTON_ADD_PAGE, callback_data=Callback(action, (pending,)).encode()),
+        InlineKeyboardButton(admin_texts.BUTTON_CANCEL, callback_data=Callback("adm:keep").encode()),
     ]])
 
 
 def remove_keyboard(document_id: int) -> InlineKeyboardMarkup:
     """Confirm or cancel the removal of a document."""
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(messages.BUTTON_CONFIRM_REMOVE, callback_data=Callback("adm:rm", (document_id,)).encode()),
-        InlineKeyboardButton(messages.BUTTON_CANCEL, callback_data=Callback("adm:keep").encode()),
+        InlineKeyboardButton(admin_texts.BUTTON_CONFIRM_REMOVE, callback_data=Callback("adm:rm", (document_id,)).encode()),
+        InlineKeyboardButton(admin_texts.BUTTON_CANCEL, callback_data=Callback("adm:keep").encode()),
     ]])

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.config import Settings
 from bot.chat.topics import ContextStore
-from bot.telegram.flood import FloodGuard
+from bot.config import Settings
 from bot.intake.reading import DocumentReader
 from bot.service import QAService
+from bot.telegram.flood import FloodGuard
 
 SERVICES_KEY = "services"
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Message, Update
 
-from bot import messages
+from bot.chat import texts
 from bot.telegram.replies import send
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def verdict(context: BotContext, sender: int | None) -> tuple[bool, str | None]:
     checked = context.services.flood.check(sender)
     if checked.allowed:
         return True, None
-    return False, messages.slow_down(checked.wait) if checked.notify else None
+    return False, texts.slow_down(checked.wait) if checked.notify else None
 
 
 async def admitted(message: Message | None, context: BotContext, sender: int | None) -> bool:

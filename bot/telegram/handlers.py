@@ -15,11 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, MessageEntity, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot import messages
-
-from bot.chat import replies
 from bot.answers.answering import Answer, EmptyQuestion
 from bot.answers.brief import brief_request
+from bot.chat import html, texts
+from bot.chat import replies
+from bot.chat.help import EXAMPLE_QUESTIONS, welcome
 from bot.chat.replies import Asker, Reply
 from bot.service import NotTheAsker
 from bot.storage.questions import VoteResult
@@ -36,13 +36,13 @@ async def start(update: Update, context: BotContext) -> None:
     """Greet the user, say what the bot knows, and offer example questions as buttons."""
     user = update.effective_user
     sources = len(context.services.service.knowledge.documents)
-    await send(update.effective_message, messages.start(user.first_name if user else None, sources),  # type: ignore[arg-type]
+    await send(update.effective_message, welcome(user.first_name if user else None, sources),  # type: ignore[arg-type]
                markup=callbacks.examples_keyboard(), quote=False)
 
 
 def _render(context: BotContext, reply: Reply, *, first_name: str | None = None, admin_help: str | None = None) -> list[str]:
     service, settings = context.services.service, context.services.settings
-    return messages.render(reply, documents=list(service.knowledge.documents.values()),
+    return texts.render(reply, documents=list(service.knowledge.documents.values()),
                            max_chars=settings.max_question_chars, first_name=first_name, admin_help=admin_help)
 
 
@@ -62,7 +62,7 @@ async def forget_me(update: Update, context: BotContext) -> None:
         return
     questions, votes = await asyncio.to_thread(context.services.service.reports.forget, sender)
     await asyncio.to_thread(context.services.contexts.forget, sender)
-    await send(message, messages.forgotten(questions, votes))
+    await send(message, texts.forgotten(questions, votes))
 
 
 async def show_sources(update: Update, context: BotContext) -> None:
@@ -107,7 +107,7 @@ async def ask_command(update: Update, context: BotContext) -> None:
         return
     text = " ".join(context.args or [])
     if not text.strip():
-        await send(message, messages.group_usage())
+        await send(message, texts.group_usage())
         return
     await _answer(message, context, text, sender=sender)
 
@@ -157,7 +157,7 @@ async def ask_in_group(update: Update, context: BotContext) -> None:
     if text is None or not await admitted(message, context, sender):
         return
     if not text.strip():
-        await send(message, messages.group_usage())
+        await send(message, texts.group_usage())
         return
     await _answer(message, context, text, sender=sender)
 
@@ -166,7 +166,7 @@ async def refuse_non_text(update: Update, context: BotContext) -> None:
     """Tell the sender of a sticker, photo, voice note etc. that only text questions are answered."""
     message = update.effective_message
     if message is not None and await admitted(message, context, sender_key(update)):
-        await send(message, messages.non_text())
+        await send(message, texts.non_text())
 
 
 def _pressed(update: Update) -> tuple[callbacks.Callback | None, Message | None]:
@@ -192,9 +192,9 @@ async def press_example(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    if data is None or message is None or data.ids[0] >= len(messages.EXAMPLE_QUESTIONS):
+    if data is None or message is None or data.ids[0] >= len(EXAMPLE_QUESTIONS):
         return
-    await answer_question(message, context, messages.EXAMPLE_QUESTIONS[data.ids[0]], sender=query.from_user.id)
+    await answer_question(message, context, EXAMPLE_QUESTIONS[data.ids[0]], sender=query.from_user.id)
 
 
 async def press_context(update: Update, context: BotContext) -> None:
@@ -204,9 +204,9 @@ async def press_context(update: Update, context: BotContext) -> None:
         return
     found = context.services.service.context(data.ids[0])
     if found is None:  # gone, or its document was removed
-        await send(message, messages.context_gone())
+        await send(message, texts.context_gone())
         return
-    await send(message, messages.context_html(found.rows, found.chunk_id, found.document))
+    await send(message, texts.context_html(found.rows, found.chunk_id, found.document))
 
 
 async def press_more(update: Update, context: BotContext) -> None:
@@ -224,10 +224,10 @@ async def press_more(update: Update, context: BotContext) -> None:
     try:
         further = await asyncio.to_thread(context.services.service.more, data.ids[0], query.from_user.id)
     except NotTheAsker:
-        await query.answer(messages.only_the_asker(), show_alert=True)
+        await query.answer(texts.only_the_asker(), show_alert=True)
         return
     await query.answer()
-    await send(message, messages.question_gone() if further is None else messages.more_passages(further))
+    await send(message, texts.question_gone() if further is None else texts.more_passages(further))
 
 
 async def press_vote(update: Update, context: BotContext) -> None:
@@ -243,15 +243,15 @@ async def press_vote(update: Update, context: BotContext) -> None:
         result = await asyncio.to_thread(context.services.service.vote, question_id, query.from_user.id, value)
     except Exception:  # noqa: BLE001 - a vote is never worth an error reply; the log keeps the reason
         log.warning("could not store a vote", exc_info=True)
-        await query.answer(messages.vote_failed())
+        await query.answer(texts.vote_failed())
         return
     if result is VoteResult.NOT_ASKER:
-        await query.answer(messages.only_the_asker(), show_alert=True)
+        await query.answer(texts.only_the_asker(), show_alert=True)
         return
     if result is VoteResult.NO_QUESTION:
-        await query.answer(messages.question_gone())
+        await query.answer(texts.question_gone())
         return
-    await query.answer(messages.vote_thanks(value))
+    await query.answer(texts.vote_thanks(value))
     chunk_id = _context_chunk(message)
     if chunk_id is not None:
         try:
@@ -303,9 +303,9 @@ async def answer_inline(update: Update, context: BotContext) -> None:
         results = [
             InlineQueryResultArticle(
                 id=str(p.chunk_id),
-                title=messages.inline_title(p),
-                description=messages.inline_description(p.document),
-                input_message_content=InputTextMessageContent(messages.pack(messages.passage_blocks(p))[0]),
+                title=texts.inline_title(p),
+                description=texts.inline_description(p.document),
+                input_message_content=InputTextMessageContent(html.pack(html.passage_blocks(p))[0]),
             )
             for p in passages
         ]
@@ -313,9 +313,9 @@ async def answer_inline(update: Update, context: BotContext) -> None:
         results = [
             InlineQueryResultArticle(
                 id=uuid.uuid4().hex[:16],
-                title=messages.inline_nothing(),
-                description=messages.html_to_text(messages.decline(sources)).splitlines()[0],
-                input_message_content=InputTextMessageContent(messages.answer_messages(answer, sources=sources)[0]),
+                title=texts.inline_nothing(),
+                description=html.html_to_text(texts.decline(sources)).splitlines()[0],
+                input_message_content=InputTextMessageContent(texts.answer_messages(answer, sources=sources)[0]),
             )
         ]
     await query.answer(results, cache_time=30)
@@ -324,8 +324,8 @@ async def answer_inline(update: Update, context: BotContext) -> None:
 async def report_error(update: object, context: BotContext) -> None:
     """Log the error with its traceback first, then tell the user something went wrong."""
     log.error("Exception while handling an update", exc_info=context.error)
-    text = (messages.temporarily_unavailable() if isinstance(context.error, SQLAlchemyError)
-            else messages.something_went_wrong())
+    text = (texts.temporarily_unavailable() if isinstance(context.error, SQLAlchemyError)
+            else texts.something_went_wrong())
     if isinstance(update, Update) and update.effective_message is not None:
         try:
             await update.effective_message.reply_html(text)

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup, Message
 
-from bot import messages
+from bot.chat import html
 
 
 async def send(message: Message, parts: str | Sequence[str], *, markup: InlineKeyboardMarkup | None = None,
                quote: bool = True) -> None:
     """Reply to `message` with `parts` (HTML), each packed to fit Telegram's 4,096 characters."""
-    packed = messages.pack([parts] if isinstance(parts, str) else list(parts))
+    packed = html.pack([parts] if isinstance(parts, str) else list(parts))
     for i, part in enumerate(packed):
         await message.reply_html(part, reply_markup=markup if i == len(packed) - 1 else None, do_quote=quote)
