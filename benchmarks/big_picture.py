@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from bot.answers.brief import brief_request, make_brief
+from bot.answers.brief import make_brief
 from bot.answers.chronology import chronology
 from bot.chat.replies import big_picture
+from bot.chat.requests import brief_request
 from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search import KnowledgeBase
 from bot.search.centrality import unit_vectors
@@ -83,7 +84,7 @@ def sequence_scores(service: QAService) -> dict[str, Any]:
     for item in load("sequence_dev.jsonl"):
         if item["after"]:
             answer = service.answer(item["after"])
-            events = service.next_after(answer.passages[0].chunk_id) if answer.answered else []
+            events = service.next_after(answer.passages[0].chunk_id)[1] if answer.answered else []
             quotes = [e.quote for e in events]
         else:
             reply = big_picture(item["q"], service)

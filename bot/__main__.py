@@ -18,7 +18,7 @@ from typing import TextIO, TypeVar
 
 from tqdm import tqdm
 
-from bot.answers.answering import Answer, EmptyQuestion
+from bot.answers.answering import Answer
 from bot.chat import html, texts
 from bot.chat import replies
 from bot.chat import ask_lines

@@ -1,8 +1,14 @@
-"""The question-answering service: the operations every front end (command line, terminal chat, Telegram) calls.
+"""The question-answering service: the one face every front end (command line, terminal chat, Telegram) calls.
+
+Every kind of reply is one call: a question (`answer`, `ask`, and `answer_in_context` for a question read in a
+conversation's light), a brief (`brief`, `ask_brief`, given a parsed `BriefRequest`), the timeline, a question
+about sequence (given a parsed `SequenceQuestion`), what happened next after a quote (`next_after`), More (`more`),
+the sources of quotes, the context of a quote, a vote. What a message asks for is read in `bot.chat`, which calls
+here and never below; the service never calls back up.
 
 It owns the database's repositories and the live index (`LiveIndex`), keeps the corpus folder synced into the
-database, and answers, logs and suggests. Front ends call its operations (ask, more, context, vote, add,
-remove, restore, reindex, set_threshold) rather than the repositories behind them.
+database, and answers, logs and suggests. Front ends call its operations (and the admin ones: add, remove,
+restore, reindex, set_threshold, synonyms) rather than the repositories behind them.
 """
 
 from __future__ import annotations
@@ -16,9 +22,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.answers import chronology
 from bot.answers.answering import DEFAULT_THRESHOLD, Answer, Answerer, Passage
-from bot.answers.brief import Brief, BriefRequest, brief_request, make_brief
-from bot.answers.chronology import Event, SequenceQuestion, anchor_chunk, around, chronology, distinct
+from bot.answers.brief import Brief, BriefRequest, make_brief
+from bot.answers.chronology import Event, SequenceQuestion
+from bot.answers.in_context import Understood, answer_understood
 from bot.corpus.documents import DocumentRecord
 from bot.corpus.records import ChunkRow, ChunkSpan, DocumentRef
 from bot.search import KnowledgeBase, SynonymTable, commonness
@@ -44,10 +52,28 @@ BRIEF_SHOWN = 5  # sentences in a brief and in each More after it
 
 
 @dataclass(frozen=True)
+class Asker:
+    """Who asks, for the question log; None logs nothing (the terminal chat, `ask`)."""
+
+    chat_type: str
+    chat_id: int | None
+    user_id: int | None
+
+
+@dataclass(frozen=True)
 class LoggedAnswer:
-    """An answer and the id it was logged under (None when logging failed: answering never waits on it)."""
+    """An answer and the id it was logged under (None when logging failed or nothing was logged: answering never
+    waits on it)."""
 
     answer: Answer
+    question_id: int | None
+
+
+@dataclass(frozen=True)
+class LoggedBrief:
+    """A brief and the id it was logged under, like an answer's, so that More, the votes and /stats work on it."""
+
+    brief: Brief
     question_id: int | None
 
 
@@ -136,8 +162,10 @@ class QAService:
     def answer(self, question: str, top_k: int | None = None) -> Answer:
         """Answer from the current knowledge base at the current threshold (both read once, so a concurrent
         change never mixes into one answer)."""
-        return Answerer(self.index.knowledge, threshold=self.threshold, top_k=self.top_k,
-                        vectors=self.vectors).answer(question, top_k)
+        return self._answerer().answer(question, top_k)
+
+    def _answerer(self) -> Answerer:
+        return Answerer(self.index.knowledge, threshold=self.threshold, top_k=self.top_k, vectors=self.vectors)
 
     def ask(
         self, question: str, *, chat_type: str = "private", chat_id: int | None = None, user_id: int | None = None
@@ -163,19 +191,32 @@ class QAService:
             question_id = None
         return LoggedAnswer(answer, question_id)
 
-    def more(self, question_id: int, user_id: int) -> list[Passage] | None:
-        """The further passages that answer a logged question, over the threshold (for a brief: its next
-        sentences, in the order of events); None when the question is gone. Only its asker may see them
-        (NotTheAsker otherwise)."""
+    def answer_in_context(self, question: str, understood: Understood, *, top_k: int | None = None,
+                          asker: Asker | None = None) -> tuple[LoggedAnswer, Understood]:
+        """Answer a question as its conversation made it mean (`bot.answers.in_context`), logged as the user asked
+        it when `asker` is given; and how it was understood in the end."""
+        started = time.perf_counter()
+        answer, understood = answer_understood(self._answerer(), question, understood, top_k)
+        if asker is None:
+            return LoggedAnswer(answer, None), understood
+        return self.record(answer, chat_type=asker.chat_type, chat_id=asker.chat_id, user_id=asker.user_id,
+                           latency_ms=(time.perf_counter() - started) * 1000), understood
+
+    def asked(self, question_id: int, user_id: int) -> str | None:
+        """A logged question as it was asked, for its asker alone (NotTheAsker otherwise); None when it is gone."""
         logged = self.questions.get(question_id)
         if logged is None:
             return None
         if logged.user_id != user_id:
             raise NotTheAsker(question_id)
-        request = brief_request(logged.text)
-        if request is not None:
-            return self.brief(logged.text, request, skip=BRIEF_SHOWN).passages
-        answer = self.answer(logged.text, self.top_k + 1)
+        return logged.text
+
+    def more(self, question: str, brief: BriefRequest | None) -> list[Passage]:
+        """The further passages that answer a question already answered once, over the threshold; for a brief
+        (`brief`, as the question was read), its next sentences in the order of events."""
+        if brief is not None:
+            return self.brief(question, brief, skip=BRIEF_SHOWN).passages
+        answer = self.answer(question, self.top_k + 1)
         return [p for p in answer.passages[1:] if p.score >= self.threshold]
 
     # --- the big picture ---------------------------------------------------------------------------------
@@ -185,26 +226,35 @@ class QAService:
         return make_brief(self.index.knowledge, question, request, threshold=self.threshold, skip=skip,
                           shown=BRIEF_SHOWN)
 
+    def ask_brief(self, question: str, request: BriefRequest, *, asker: Asker | None = None) -> LoggedBrief:
+        """The brief an overview question asks for, logged like an answer when `asker` is given."""
+        brief = self.brief(question, request)
+        if asker is None:
+            return LoggedBrief(brief, None)
+        logged = self.record(Answer(brief.question, brief.answered, brief.passages), chat_type=asker.chat_type,
+                             chat_id=asker.chat_id, user_id=asker.user_id, latency_ms=0.0)
+        return LoggedBrief(brief, logged.question_id)
+
     def timeline(self) -> list[Event]:
         """The dated events across sources, earliest first, each told once."""
-        knowledge = self.index.knowledge
-        return distinct(knowledge, chronology(knowledge).timeline())
+        return chronology.timeline(self.index.knowledge)
 
     def sequence(self, asked: SequenceQuestion) -> tuple[Passage | None, list[Event]]:
         """What happened after (or before) the event a question names: the sentence taken for that event, and
         the events that followed (or preceded) it; (None, []) when the sources do not tell of it."""
-        knowledge = self.index.knowledge
-        chunk_id = anchor_chunk(knowledge, asked.anchor, self.threshold)
-        row = knowledge.chunk(chunk_id) if chunk_id is not None else None
-        if row is None or row.document_id not in knowledge.documents:
-            return None, []
-        anchor = Passage(knowledge.readable(row), 1.0, row.chunk_id, knowledge.documents[row.document_id])
-        return anchor, around(knowledge, row.chunk_id, asked.direction)
+        return chronology.sequence(self.index.knowledge, asked, self.threshold)
 
-    def next_after(self, chunk_id: int, count: int = 3) -> list[Event]:
+    def next_after(self, chunk_id: int, count: int = 3) -> tuple[Passage | None, list[Event]]:
         """What happened next after a quoted sentence (an answer's, a brief's last): "What happened next?",
-        "and then?"."""
-        return around(self.index.knowledge, chunk_id, "after", count)
+        "and then?". The sentence itself (None when it is gone), and the events after it."""
+        return chronology.next_after(self.index.knowledge, chunk_id, count)
+
+    def sources_of(self, chunk_ids: Sequence[int]) -> tuple[DocumentRef, ...]:
+        """The documents quoted sentences come from, each once, in the order first quoted ("source?")."""
+        knowledge = self.index.knowledge
+        rows = [knowledge.chunk(c) for c in chunk_ids]
+        return tuple(dict.fromkeys(knowledge.documents[r.document_id] for r in rows
+                                   if r is not None and r.document_id in knowledge.documents))
 
     def context(self, chunk_id: int) -> Context | None:
         """The sentences around a quotable chunk; None when it is gone or its document was removed."""

@@ -11,10 +11,11 @@ import pytest
 from telegram.ext import Application
 
 from benchmarks import big_picture
-from bot.answers.brief import brief_request, make_brief
+from bot.answers.brief import make_brief
 from bot.answers.chronology import Event, chronology
 from bot.answers.highlight import answer_span
 from bot.chat import html, texts
+from bot.chat.requests import brief_request
 from bot.corpus.dates import When, sentence_when
 from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search import KnowledgeBase
@@ -179,7 +180,8 @@ def test_quality_floors_on_the_dev_sets(seed_service: QAService) -> None:
 
 def test_what_happened_next_after_a_chunk(seed_service: QAService) -> None:
     answer = seed_service.answer("How did the first raid end?")
-    events = seed_service.next_after(answer.passages[0].chunk_id)
+    anchor, events = seed_service.next_after(answer.passages[0].chunk_id)
+    assert anchor is not None and anchor.chunk_id == answer.passages[0].chunk_id
     assert events and all(answer_when_before(seed_service, answer.passages[0].chunk_id, e) for e in events)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
+from bot.answers.answering import Answerer
 from bot.service import QAService
 from bot.telegram.app import publish_menus_and_follow_others
 
@@ -59,7 +60,7 @@ async def test_an_unexpected_error_is_logged_and_the_user_told(
     def explode(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr(QAService, "answer", explode)
+    monkeypatch.setattr(Answerer, "answer", explode)  # every answering path: a question, a follow-up, More
     with caplog.at_level(logging.ERROR):
         [reply] = await say(application, api, "how many hostages?", 4)
     assert "something went wrong" in reply

@@ -3,13 +3,13 @@
 "What happened?", "give me a summary", /brief: the most central sentences across sources (the knowledge base's
 centrality, made at index time), picked by maximal marginal relevance so that two sources saying the same thing
 count once, then shown in the order of events. "Tell me about the hostages": the same, among the sentences about
-that subject (search hits, and the sentences beside them when few mention it). A narrow question ("What happened
-to the six hostages?") is no overview and is answered as a question.
+that subject (search hits, and the sentences beside them when few mention it). Which messages ask for a brief is
+read in `bot.chat.requests`: a narrow question ("What happened to the six hostages?") is no overview and is answered
+as a question.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,6 @@ from bot.answers.answering import Passage
 from bot.answers.chronology import chronology
 from bot.search import KnowledgeBase
 from bot.search.centrality import unit_vectors
-from bot.search.textproc import STOP_WORDS, words
 
 SHOWN = 5  # sentences in a brief (at least MIN_SHOWN when the corpus has them)
 MIN_SHOWN = 3
@@ -32,47 +31,12 @@ LEAD = 0.5  # a news story's first sentences tell its most: the first sentence's
 SUBJECT_HITS = 12  # search hits considered for a subject brief
 SUBJECT_NEIGHBOURS = 3  # below this many hits, the sentences beside them join (what is told around a name)
 
-_OVERVIEW = re.compile(
-    r"^\s*(?:/brief(?:@\w+)?|brief|summary|summarize|summarise|summary\s+please|summary\s+pls|tl;?\s*dr|tldr|overview|"
-    r"(?:so\s+|ok\s+|okay\s+)?what(?:'s|s|\s+is|\s+was)?\s+(?:happened|happening|going\s+on|the\s+story|the\s+news"
-    r"(?:\s+from\s+[\w\s'-]+)?|this\s+about|up)(?:\s+(?:in|at|there|here)\b[\w\s'-]*)?"
-    r"|what\s+went\s+down(?:\s+(?:in|at)\b[\w\s'.-]*)?"
-    r"|(?:please\s+)?(?:give|tell)\s+me\s+(?:a\s+|the\s+)?(?:summary|gist|overview|story|main\s+facts|key\s+facts|brief)"
-    r"(?:\s+(?:of|about)\b[\w\s'-]*)?"
-    r"|(?:the\s+)?(?:main|key)\s+facts|explain\s+(?:the\s+)?(?:story|situation|event)"
-    r"|(?:can\s+you\s+)?summari[sz]e(?:\s+(?:it|this|the\s+(?:story|event|news)))?"
-    r"|catch\s+me\s+up(?:\s+on\b[\w\s'-]*)?|what\s+do\s+you\s+know)\s*[?.!]*\s*$",
-    re.IGNORECASE,
-)
-_SUBJECT = re.compile(
-    r"^\s*(?:(?:please\s+|can\s+you\s+)?tell\s+me\s+(?:more\s+)?about|what\s+do\s+(?:we|you)\s+know\s+about|"
-    r"what\s+(?:is\s+)?known\s+about|brief\s+me\s+on|what\s+about|/brief(?:@\w+)?)\s+(?P<subject>.+?)\s*[?.!]*\s*$",
-    re.IGNORECASE,
-)
-
-
 @dataclass(frozen=True)
 class BriefRequest:
-    """An overview question, about everything (`subject` None) or about one subject ("the hostages")."""
+    """An overview question, about everything (`subject` None) or about one subject ("the hostages"), as
+    `bot.chat.requests.brief_request` reads it."""
 
     subject: str | None = None
-
-
-def brief_request(question: str, *, follow_up_possible: bool = False) -> BriefRequest | None:
-    """Whether a message asks for an overview, and of what; None for a question to answer. "what about X" is a
-    follow-up when the conversation has a topic (`follow_up_possible`), so it asks for a brief only otherwise."""
-    text = question.replace("\u2019", "'")
-    if _OVERVIEW.match(text):
-        return BriefRequest()
-    match = _SUBJECT.match(text)
-    if match is None or (follow_up_possible and text.lower().lstrip().startswith("what about")):
-        return None
-    subject = match.group("subject")
-    if not [w for w in words(subject) if w not in STOP_WORDS]:
-        return BriefRequest() if subject.lower().strip() in ("it", "this", "the story", "the event") else None
-    if _OVERVIEW.match(subject) or words(subject) in (["it"], ["this"], ["story"], ["event"]):
-        return BriefRequest()
-    return BriefRequest(subject)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ knowledge base, on first use, and kept beside it (a knowledge base never changes
 
 from __future__ import annotations
 
-import re
 import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.answers.answering import Passage
 from bot.corpus.dates import When, sentence_when
 from bot.corpus.records import DocumentRef
 from bot.search import KnowledgeBase
@@ -113,26 +113,15 @@ def distinct(knowledge: KnowledgeBase, events: Sequence[Event]) -> list[Event]:
 # --- questions about sequence ------------------------------------------------------------------------------
 
 Direction = Literal["after", "before"]
-_SEQUENCE = re.compile(
-    r"^\s*(?:and\s+)?what\s+(?:happened|happens|came|followed|was\s+going\s+on|went\s+on|did\s+they\s+do)\s+"
-    r"(?:next\s+|just\s+|right\s+|straight\s+)?(?P<direction>after|before|prior\s+to)\s+(?P<anchor>.+?)\s*[?.!]*\s*$",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
 class SequenceQuestion:
+    """A question about sequence, as `bot.chat.requests.sequence_question` reads it: "what happened after the raid"
+    is (after, "the raid")."""
+
     direction: Direction
     anchor: str
-
-
-def sequence_question(question: str) -> SequenceQuestion | None:
-    """"what happened after the raid" -> (after, "the raid"); None for other questions."""
-    match = _SEQUENCE.match(question)
-    if not match:
-        return None
-    direction: Direction = "after" if match.group("direction").lower() == "after" else "before"
-    return SequenceQuestion(direction, match.group("anchor"))
 
 
 def anchor_chunk(knowledge: KnowledgeBase, anchor: str, threshold: float) -> int | None:
@@ -148,3 +137,33 @@ def around(knowledge: KnowledgeBase, chunk_id: int, direction: Direction, count:
     order = chronology(knowledge)
     found = order.after(chunk_id, count * 3) if direction == "after" else order.before(chunk_id, count * 3)
     return distinct(knowledge, found)[:count]
+
+
+def timeline(knowledge: KnowledgeBase) -> list[Event]:
+    """The dated events across sources, earliest first, each told once."""
+    return distinct(knowledge, chronology(knowledge).timeline())
+
+
+def sequence(knowledge: KnowledgeBase, asked: SequenceQuestion, threshold: float) -> tuple[Passage | None, list[Event]]:
+    """What happened after (or before) the event a question names: the sentence taken for that event, and the
+    events that followed (or preceded) it; (None, []) when the sources do not tell of it."""
+    chunk_id = anchor_chunk(knowledge, asked.anchor, threshold)
+    anchor = _quote(knowledge, chunk_id) if chunk_id is not None else None
+    if anchor is None:
+        return None, []
+    return anchor, around(knowledge, anchor.chunk_id, asked.direction)
+
+
+def next_after(knowledge: KnowledgeBase, chunk_id: int, count: int = 3) -> tuple[Passage | None, list[Event]]:
+    """What happened next after a quoted sentence: the sentence itself (None when it is gone), and the events
+    after it."""
+    events = around(knowledge, chunk_id, "after", count)
+    return _quote(knowledge, chunk_id), events
+
+
+def _quote(knowledge: KnowledgeBase, chunk_id: int) -> Passage | None:
+    """A sentence as a quote of its own (score 1), or None when it is gone or its document was removed."""
+    row = knowledge.chunk(chunk_id)
+    if row is None or row.document_id not in knowledge.documents:
+        return None
+    return Passage(knowledge.readable(row), 1.0, chunk_id, knowledge.documents[row.document_id])

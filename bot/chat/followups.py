@@ -1,27 +1,27 @@
-"""Reading a message in the light of the conversation's topic, and answering it so read.
+"""Reading a message in the light of the conversation's topic, and the topic an answer leaves behind.
 
 A question that leans on the topic (a pronoun, "and ...", "what about ...", too few words of its own to stand
-alone) is answered with the missing subject filled in, and the reply says what it took the question to mean. A
-self-contained question is left as it is, and a follow-up whose own words the answer does not hold is declined:
-context never makes the bot quote what the sources do not say.
+alone) is read with the missing subject filled in (`follow_up`), and the reply says what it took the question to
+mean. A self-contained question is left as it is. The service answers what was read (`QAService.answer_in_context`,
+`bot.answers.in_context`), declining a follow-up whose own words the answer does not hold: context never makes the
+bot quote what the sources do not say.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol
 
-from bot.answers.answering import Answer, Passage
+from bot.answers.answering import Answer
+from bot.answers.in_context import Understood
 from bot.chat.topics import ContextStore, ConversationKey, Topic
 from bot.search import KnowledgeBase
 from bot.search.cues import FRAME_STEMS, SPEECH_VERBS
 from bot.search.textproc import STOP_WORDS, expand_informal, is_bare, is_past_form, stem, words
+from bot.service import LoggedAnswer
 
-# Sentences before a quote that may name its subject ("he admitted ..." after "the former President said").
-# Measured: 2 or 3 gain a follow-up on the dialogue sets and let an unanswerable one through.
-SUBJECT_REACH = 1
 PERSON_PRONOUNS = {"he": "", "him": "", "his": "'s", "she": "", "her": "", "hers": "'s", "himself": "",
                    "herself": ""}
 THING_PRONOUNS = {"it": "", "its": "'s", "they": "", "them": "", "their": "'s", "theirs": "'s", "that": "",
@@ -36,18 +36,6 @@ _OPENING_WH = re.compile(r"^\s*((?:(?:by|with|from|to|for|out of|of|at|in|on|aga
 # A question of its own after "and": "and what does he accuse atambayev of" is read as the question after "and".
 _QUESTION_START = re.compile(r"^\s*(?:what|who|whom|whose|when|where|why|how|which|is|are|was|were|did|does|do|has|"
                              r"have|had|can|could|will|would)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Understood:
-    """A question as it will be answered: `question` (with the subject filled in), `about` (what was filled in;
-    None when the question stands alone), `own` (its own content words, one of which the answer must hold) and
-    `needs_context` (false when the question can also be read alone: then the better reading wins)."""
-
-    question: str
-    about: str | None = None
-    own: frozenset[str] = frozenset()
-    needs_context: bool = False
 
 
 # Words that only colour a follow-up ("when exactly", "why though"): no subject of their own.
@@ -223,27 +211,23 @@ class Answers(Protocol):
     @property
     def knowledge(self) -> KnowledgeBase: ...
 
-    def answer(self, question: str, top_k: int | None = None) -> Answer: ...
+    def answer_in_context(self, question: str, understood: Understood, *,
+                          top_k: int | None = None) -> tuple[LoggedAnswer, Understood]: ...
+
+
+def understand(question: str, topic: Topic | None, knowledge: KnowledgeBase) -> Understood:
+    """The question as the conversation makes it mean (informal spellings read first; see `follow_up`)."""
+    return follow_up(expand_informal(question), topic, knowledge)
 
 
 def answer_in_context(service: Answers, question: str, topic: Topic | None,
                       top_k: int | None = None) -> tuple[Answer, Understood]:
     """Answer `question` as the conversation makes it mean. Context only ever helps: a question that stands on
     its own is answered as it is; one that can be read both ways is answered both ways and the better reading
-    kept; and a follow-up whose own words the best quote does not hold is declined (the filled-in subject alone
-    must not carry it)."""
-    expanded = expand_informal(question)
-    understood = follow_up(expanded, topic, service.knowledge)
-    if understood.about is None:
-        return service.answer(question, top_k), Understood(question, None, understood.own)
-    answer = service.answer(understood.question, top_k)
-    if answer.answered and understood.own:
-        answer = _holding_own_words(service.knowledge, answer, understood.own, understood.about)
-    if not understood.needs_context:
-        alone = service.answer(question, top_k)
-        if alone.answered and (not answer.answered or alone.passages[0].score >= answer.passages[0].score):
-            return alone, Understood(question, None, understood.own)
-    return replace(answer, question=question), understood
+    kept; and a follow-up whose own words the best quote does not hold is declined (`bot.answers.in_context`)."""
+    logged, understood = service.answer_in_context(question, understand(question, topic, service.knowledge),
+                                                   top_k=top_k)
+    return logged.answer, understood
 
 
 def ask_in_context(service: Answers, question: str, contexts: ContextStore | None, conversation: ConversationKey,
@@ -257,29 +241,3 @@ def ask_in_context(service: Answers, question: str, contexts: ContextStore | Non
         if new_topic is not None:
             contexts.set(conversation, new_topic)
     return answer, understood
-
-
-def _holding_own_words(knowledge: KnowledgeBase, answer: Answer, own: frozenset[str], about: str) -> Answer:
-    """The answer with its best passage that holds one of the follow-up's own words (or their synonyms) and
-    names what the conversation is about, in itself or in the SUBJECT_REACH sentences before it; declined when
-    none does. "How old is he?" about Asanov must not find Atambayev's age."""
-
-    def terms(text: str) -> set[str]:
-        return {knowledge.retriever.term(t) for c in knowledge.parse(text).concepts for t, _ in c.alternatives}
-
-    wanted, subject = terms(" ".join(sorted(own))), terms(about)
-
-    def fits(passage: Passage) -> bool:
-        if wanted.isdisjoint(knowledge.retriever.analyzer(passage.quote)):
-            return False
-        around = " ".join(row.text for row in knowledge.neighbours(passage.chunk_id, before=SUBJECT_REACH, after=0))
-        return not subject or not subject.isdisjoint(knowledge.retriever.analyzer(around))
-
-    floor = answer.passages[0].score * 0.8
-    fitting = [p for p in answer.passages if fits(p) and p.score >= floor]
-    if not fitting:
-        return Answer(answer.question, False, answer.passages, "no_match")
-    first = fitting[0]
-    shown = [p for p in answer.shown if p is first or fits(p)] if first in answer.shown else [first]
-    passages = [first, *(p for p in answer.passages if p is not first)]
-    return replace(answer, passages=passages, shown=shown, sources_differ=answer.sources_differ and len(shown) > 1)

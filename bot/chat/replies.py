@@ -2,28 +2,28 @@
 
 The terminal chat, `ask` and Telegram all call `reply_to` and render its `Reply` with `texts.render`;
 `ask --top`, inline mode and the More button take their quotes from `quotable`. Front ends add only what is
-theirs: Telegram its flood limit, buttons and chat types. A message is read in the light of its conversation's
-topic (`topics`, `followups`).
+theirs: Telegram its flood limit, buttons and chat types. A message is read here (what it asks for: `requests`,
+`smalltalk`, `languages`; in the light of its conversation's topic: `topics`, `followups`), and then answered by
+one call to the service, the one face for every kind of reply.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.answers.answering import Answer, EmptyQuestion, Passage
-from bot.answers.brief import Brief, brief_request
-from bot.answers.chronology import Event, sequence_question
+from bot.answers.brief import Brief
+from bot.answers.chronology import Event
 from bot.chat import smalltalk
-from bot.chat.followups import answer_in_context, topic_of
+from bot.chat.followups import topic_of, understand
 from bot.chat.languages import foreign_language
+from bot.chat.requests import asks_for_timeline, asks_what_next, brief_request, sequence_question
 from bot.chat.topics import ContextStore, ConversationKey, Topic
 from bot.corpus.records import DocumentRef
-from bot.service import QAService
+from bot.service import Asker, QAService
 from bot.storage.questions import VoteResult
 
 log = logging.getLogger(__name__)
@@ -56,17 +56,6 @@ class Reply:
     direction: str | None = None  # "sequence": "after" or "before"
 
 
-# --- the reply ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Asker:
-    """Who asks, for the question log; None logs nothing (the terminal chat, `ask`)."""
-
-    chat_type: str
-    chat_id: int | None
-    user_id: int | None
-
-
 def reply_to(text: str, service: QAService, *, max_chars: int, asker: Asker | None = None,
              commands: bool = False, contexts: ContextStore | None = None, conversation: ConversationKey = (None, None),
              top_k: int | None = None) -> Reply:
@@ -80,13 +69,12 @@ def reply_to(text: str, service: QAService, *, max_chars: int, asker: Asker | No
     if not stripped:
         return Reply("empty")
     topic = contexts.get(conversation) if contexts is not None else None  # read once: a database read when shared
-    if topic is not None and topic.chunk_ids and _NEXT.match(stripped):
+    if topic is not None and topic.chunk_ids and asks_what_next(stripped):
         # "what happened next?", "and then?": the events after the last quote, in the order of events
-        last = topic.chunk_ids[-1]
-        return Reply("sequence", events=service.next_after(last), direction="after", anchor=_passage(service, last))
-    picture = big_picture(text, service, follow_up_possible=topic is not None)
+        anchor, events = service.next_after(topic.chunk_ids[-1])
+        return Reply("sequence", events=events, direction="after", anchor=anchor)
+    picture = big_picture(text, service, follow_up_possible=topic is not None, asker=asker)
     if picture is not None:
-        picture = _logged(picture, service, asker)
         if contexts is not None and picture.brief is not None and picture.brief.passages:
             contexts.set(conversation, Topic(picture.brief.question, question_id=picture.question_id,
                                              chunk_ids=tuple(p.chunk_id for p in picture.brief.passages)))
@@ -101,16 +89,12 @@ def reply_to(text: str, service: QAService, *, max_chars: int, asker: Asker | No
         return _after_an_answer(kind, service, topic, asker, contexts, conversation, top_k)  # type: ignore[arg-type]
     if kind is not None:
         return Reply(kind)
-    started = time.perf_counter()
     try:
-        answer, understood = answer_in_context(service, text, topic, top_k)
+        logged, understood = service.answer_in_context(text, understand(text, topic, service.knowledge),
+                                                       top_k=top_k, asker=asker)
     except EmptyQuestion:
         return Reply("ack")  # punctuation or symbols only, after all
-    latency_ms = (time.perf_counter() - started) * 1000
-    question_id = None
-    if asker is not None:
-        question_id = service.record(answer, chat_type=asker.chat_type, chat_id=asker.chat_id,
-                                     user_id=asker.user_id, latency_ms=latency_ms).question_id
+    answer, question_id = logged.answer, logged.question_id
     if contexts is not None:
         new_topic = topic_of(understood.question, answer, service.knowledge, question_id=question_id)
         if new_topic is not None:
@@ -134,11 +118,7 @@ def _after_an_answer(kind: smalltalk.Kind, service: QAService, topic: Topic | No
     if topic is None:
         return Reply("more" if kind == "more" else "sources")
     if kind == "source":
-        knowledge = service.knowledge
-        rows = [knowledge.chunk(c) for c in topic.chunk_ids]
-        documents = tuple(dict.fromkeys(knowledge.documents[r.document_id] for r in rows
-                                        if r is not None and r.document_id in knowledge.documents))
-        return Reply("source", documents=documents)
+        return Reply("source", documents=service.sources_of(topic.chunk_ids))
     request = brief_request(topic.question)
     if request is not None:  # after a brief: its next sentences, in the order of events
         brief = service.brief(topic.question, request, skip=len(topic.chunk_ids))
@@ -155,46 +135,21 @@ def _after_an_answer(kind: smalltalk.Kind, service: QAService, topic: Topic | No
     return Reply("more", answer, topic.question_id, passages=further, understood=topic.question)
 
 
-_TIMELINE = re.compile(r"^\s*(?:/timeline(?:@\w+)?|(?:the\s+|a\s+)?timeline(?:\s+of\s+(?:the\s+)?events)?|"
-                       r"(?:the\s+)?(?:order|sequence|chronology)\s+of\s+(?:the\s+)?events)\s*[?.!]*\s*$", re.IGNORECASE)
-
-
-_NEXT = re.compile(r"^\W*(?:and\s+)?(?:what\s+happened\s+(?:next|then|after(?:\s+that)?|afterwards)|what\s+next|"
-                   r"then\s+what|and\s+then(?:\s+what)?|what\s+then|what\s+came\s+next|after(?:\s+that)?|"
-                   r"afterwards)\W*$", re.IGNORECASE)
-
-
-def _passage(service: QAService, chunk_id: int) -> Passage | None:
-    knowledge = service.knowledge
-    row = knowledge.chunk(chunk_id)
-    if row is None or row.document_id not in knowledge.documents:
-        return None
-    return Passage(knowledge.readable(row), 1.0, chunk_id, knowledge.documents[row.document_id])
-
-
-def big_picture(text: str, service: QAService, *, follow_up_possible: bool = False) -> Reply | None:
-    """The reply to an overview question (a brief), a timeline request or a question about sequence ("what
-    happened after the raid"); None for anything else."""
-    if _TIMELINE.match(text):
+def big_picture(text: str, service: QAService, *, follow_up_possible: bool = False,
+                asker: Asker | None = None) -> Reply | None:
+    """The reply to an overview question (a brief, logged when `asker` is given), a timeline request or a question
+    about sequence ("what happened after the raid"); None for anything else."""
+    if asks_for_timeline(text):
         return Reply("timeline", events=service.timeline())
     request = brief_request(text, follow_up_possible=follow_up_possible)
     if request is not None:
-        return Reply("brief", brief=service.brief(text.strip(), request))
+        logged = service.ask_brief(text.strip(), request, asker=asker)
+        return Reply("brief", brief=logged.brief, question_id=logged.question_id)
     asked = sequence_question(text)
     if asked is not None:
         anchor, events = service.sequence(asked)
         return Reply("sequence", events=events, anchor=anchor, direction=asked.direction)
     return None
-
-
-def _logged(reply: Reply, service: QAService, asker: Asker | None) -> Reply:
-    """A brief logged like an answer, so that More, the votes and /stats work on it."""
-    if asker is None or reply.brief is None:
-        return reply
-    brief = reply.brief
-    logged = service.record(Answer(brief.question, brief.answered, brief.passages), chat_type=asker.chat_type,
-                            chat_id=asker.chat_id, user_id=asker.user_id, latency_ms=0.0)
-    return replace(reply, question_id=logged.question_id)
 
 
 def quotable(answer: Answer, threshold: float, top: int, *, skip: int = 0) -> list[Passage]:
@@ -204,3 +159,23 @@ def quotable(answer: Answer, threshold: float, top: int, *, skip: int = 0) -> li
         return []
     passages: Sequence[Passage] = answer.passages[skip:]
     return [p for p in passages if p.score >= threshold][:top]
+
+
+def more_of(service: QAService, question_id: int, user_id: int) -> list[Passage] | None:
+    """The More button: the further passages that answer the asker's logged question (for a brief, its next
+    sentences); None when the question is gone, NotTheAsker when someone else pressed it."""
+    question = service.asked(question_id, user_id)
+    if question is None:
+        return None
+    return service.more(question, brief_request(question))
+
+
+def inline_quotes(text: str, service: QAService, limit: int) -> tuple[Answer, list[Passage]]:
+    """Inline mode (`@bot question` in any chat): the answer, and up to `limit` quotes to offer, each a result
+    (a brief's quotes for an overview question). EmptyQuestion when there is nothing to ask."""
+    request = brief_request(text)
+    if request is not None:
+        brief = service.brief(text, request)
+        return Answer(text, brief.answered, brief.passages), brief.passages
+    answer = service.answer(text, limit)
+    return answer, quotable(answer, service.threshold, limit)

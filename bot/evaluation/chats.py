@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.chat.ask_lines import ask_line
+from bot.chat.topics import Contexts
 from bot.evaluation.datasets import ROOT, correct, load_dialogues
+from bot.service import QAService
+from bot.storage import Database
 
 
 QUOTING_KINDS = frozenset({"answer", "brief", "more"})
@@ -49,11 +53,6 @@ def _first_quote(record: dict[str, Any]) -> str | None:
 def score_chats(dataset: str, path: Path, threshold: float, corpus: Path = ROOT / "corpus") -> ChatScores:
     """Each chat's turns go through `ask --json` chat lines, in order, as one conversation; each standalone turn
     is also asked alone, as a plain line."""
-    from bot.chat.ask_lines import ask_line
-    from bot.chat.topics import Contexts
-    from bot.service import QAService
-    from bot.storage import Database
-
     service = QAService(Database.in_memory(), threshold=threshold, meaning=True)
     service.start(corpus)
     hits: dict[str, list[bool]] = {}

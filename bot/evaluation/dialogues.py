@@ -6,11 +6,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bot.answers.answering import Answerer
+from bot.answers.in_context import Understood, answer_understood
+from bot.chat.followups import ask_in_context
+from bot.chat.topics import Contexts
 from bot.evaluation.datasets import K, correct, load_dialogues, load_event
 from bot.search import KnowledgeBase
+from bot.service import LoggedAnswer
 
 
 @dataclass
@@ -27,22 +30,21 @@ class DialogueScores:
 
 
 class _BareAnswerer:
-    """An `Answerer` with the face answering in context needs."""
+    """An `Answerer` with the face answering in context needs (what `QAService.answer_in_context` does, unlogged)."""
 
     def __init__(self, answerer: Answerer) -> None:
         self.answerer = answerer
         self.knowledge = answerer.knowledge
 
-    def answer(self, question: str, top_k: int | None = None) -> Any:
-        return self.answerer.answer(question, top_k)
+    def answer_in_context(self, question: str, understood: Understood, *,
+                          top_k: int | None = None) -> tuple[LoggedAnswer, Understood]:
+        answer, understood = answer_understood(self.answerer, question, understood, top_k)
+        return LoggedAnswer(answer, None), understood
 
 
 def score_dialogues(dataset: str, path: Path, threshold: float, *, context: bool = True) -> DialogueScores:
     """Second and third turns: P@1 of follow-ups (the quote first shown is right, and it is shown), P@1 of
     questions that change the subject, and the share of unanswerable follow-ups declined."""
-    from bot.chat.followups import ask_in_context
-    from bot.chat.topics import Contexts
-
     pool, _ = load_event()
     answerer = _BareAnswerer(Answerer(KnowledgeBase.build(pool.rows, pool.documents, synonyms=pool.synonyms),
                                       threshold=threshold, top_k=K))

@@ -15,13 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, MessageEntity, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot.answers.answering import Answer, EmptyQuestion
-from bot.answers.brief import brief_request
-from bot.chat import html, texts
-from bot.chat import replies
+from bot.answers.answering import EmptyQuestion
+from bot.chat import html, replies, texts
 from bot.chat.help import EXAMPLE_QUESTIONS, welcome
-from bot.chat.replies import Asker, Reply
-from bot.service import NotTheAsker
+from bot.chat.replies import Reply
+from bot.service import Asker, NotTheAsker
 from bot.storage.questions import VoteResult
 from bot.telegram import admin, callbacks
 from bot.telegram.context import BotContext
@@ -222,7 +220,7 @@ async def press_more(update: Update, context: BotContext) -> None:
         await query.answer(notice)
         return
     try:
-        further = await asyncio.to_thread(context.services.service.more, data.ids[0], query.from_user.id)
+        further = await asyncio.to_thread(replies.more_of, context.services.service, data.ids[0], query.from_user.id)
     except NotTheAsker:
         await query.answer(texts.only_the_asker(), show_alert=True)
         return
@@ -286,15 +284,8 @@ async def answer_inline(update: Update, context: BotContext) -> None:
     if not text or len(text) > services.settings.max_question_chars or not verdict(context, query.from_user.id)[0]:
         await query.answer([], cache_time=5)
         return
-    request = brief_request(text)
-    try:
-        if request is not None:  # a brief inline: its quotes, each a result
-            brief = await asyncio.to_thread(services.service.brief, text, request)
-            answer = Answer(text, brief.answered, brief.passages)
-            passages = brief.passages
-        else:
-            answer = await asyncio.to_thread(services.service.answer, text, INLINE_RESULTS)
-            passages = replies.quotable(answer, services.service.threshold, INLINE_RESULTS)
+    try:  # a brief inline: its quotes, each a result
+        answer, passages = await asyncio.to_thread(replies.inline_quotes, text, services.service, INLINE_RESULTS)
     except EmptyQuestion:
         await query.answer([], cache_time=5)
         return
