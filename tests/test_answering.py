@@ -111,7 +111,7 @@ def test_seed_corpus_declines_what_it_cannot_answer(seed_service: QAService, que
 
 def test_two_sources_with_figures_are_both_shown(seed_service: QAService) -> None:
     from bot.chat import html, texts
-    from bot.telegram import admin_texts
+    from bot.telegram.admin import texts as admin_texts
 
     answer = seed_service.answer("How many people were hurt in the clashes?")
     quotes = " ".join(p.quote for p in answer.shown)
@@ -160,7 +160,7 @@ def test_a_quote_is_shown_with_the_rest_of_its_quotation() -> None:
 
 def test_every_count_agrees_in_number() -> None:
     from bot.chat import html, texts
-    from bot.telegram import admin_texts
+    from bot.telegram.admin import texts as admin_texts
 
     assert html.count(1, "sentence") == "1 sentence" and html.count(2, "sentence") == "2 sentences"
     assert html.count(1_500, "question") == "1,500 questions"

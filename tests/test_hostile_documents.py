@@ -24,7 +24,8 @@ from bot.intake.extraction import publisher_for
 from bot.intake.reading import DocumentReader, ReadLimits
 from bot.service import QAService
 from bot.storage import Database
-from bot.telegram import admin_texts, callbacks
+from bot.telegram import callbacks
+from bot.telegram.admin import texts as admin_texts
 from bot.telegram.context import SERVICES_KEY
 
 from . import hostile_files

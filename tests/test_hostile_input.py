@@ -15,7 +15,7 @@ from bot.corpus.documents import DocumentError, parse_pasted, parse_upload
 from bot.corpus.records import ChunkRow, DocumentRef
 from bot.search import KnowledgeBase
 from bot.service import QAService
-from bot.telegram import admin_texts
+from bot.telegram.admin import texts as admin_texts
 
 from .botapi import parse_html, utf16_len
 

@@ -325,7 +325,7 @@ def test_long_lists_and_titles_are_split_into_valid_messages() -> None:
 
     from bot.chat import texts
 
-    from bot.telegram import admin_texts
+    from bot.telegram.admin import texts as admin_texts
     from bot.answers.answering import Answer, Passage
     from bot.corpus.records import DocumentRef
 

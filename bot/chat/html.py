@@ -1,7 +1,7 @@
 """The only place HTML is built or escaped: escaping, quotes, source lines, and packing blocks into messages.
 
 Replies are Telegram HTML (see ../shared/TELEGRAM.md for the allowed tags). Every text module (`texts`, `help`,
-`bot.telegram.admin_texts`) writes its wording with these helpers and escapes nothing itself. The terminal chat
+`bot.telegram.admin.texts`) writes its wording with these helpers and escapes nothing itself. The terminal chat
 shows the very same replies through `html_to_text`, so the wording is one and the same everywhere.
 """
 

@@ -2,7 +2,7 @@
 into messages.
 
 Wording only: escaping, quotes, source lines and packing into Telegram's messages are `html`'s, the introductions
-and example questions `help`'s, and the admins' texts `bot.telegram.admin_texts`'.
+and example questions `help`'s, and the admins' texts `bot.telegram.admin.texts`'.
 """
 
 from __future__ import annotations

@@ -32,8 +32,9 @@ from bot.storage.chat_state import ConversationStore, FloodStore
 from bot.telegram import admin, callbacks, handlers
 from bot.telegram.context import SERVICES_KEY, BotContext, BotServices
 from bot.telegram.delivery import Delivery
-from bot.telegram.flood import FloodGuard, flood_limited
+from bot.telegram.flood import FloodGuard
 from bot.telegram.ordering import ChatOrderedUpdateProcessor
+from bot.telegram.throttle import flood_limited
 
 log = logging.getLogger(__name__)
 FOLLOWER_KEY = "follower"

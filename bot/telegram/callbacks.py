@@ -16,7 +16,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.chat import texts
 from bot.chat.help import EXAMPLE_QUESTIONS
 from bot.corpus.records import MAX_ROW_ID
-from bot.telegram import admin_texts
 
 Action = Literal["ex", "more", "ctx", "v", "adm:rm", "adm:keep", "adm:url", "adm:post"]
 # Fields each action carries. Admin actions share the "adm:" prefix.
@@ -84,19 +83,3 @@ def answer_keyboard(question_id: int | None, chunk_id: int, chosen_vote: int = 0
             ],
         ]
     )
-
-
-def add_page_keyboard(pending: int, action: Action = "adm:url") -> InlineKeyboardMarkup:
-    """Add the page or post an admin sent (kept under number `pending` in their user data), or cancel."""
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(admin_texts.BUTTON_ADD_PAGE, callback_data=Callback(action, (pending,)).encode()),
-        InlineKeyboardButton(admin_texts.BUTTON_CANCEL, callback_data=Callback("adm:keep").encode()),
-    ]])
-
-
-def remove_keyboard(document_id: int) -> InlineKeyboardMarkup:
-    """Confirm or cancel the removal of a document."""
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(admin_texts.BUTTON_CONFIRM_REMOVE, callback_data=Callback("adm:rm", (document_id,)).encode()),
-        InlineKeyboardButton(admin_texts.BUTTON_CANCEL, callback_data=Callback("adm:keep").encode()),
-    ]])

@@ -2,28 +2,18 @@
 
 With several instances on one database the counts are kept there (`FloodStore`), so the limit holds whichever
 instance a message reaches; if the database is briefly gone, each instance counts in memory meanwhile.
-`FloodGuard` counts; `admitted` and `flood_limited` put every reply path behind it (questions, buttons, inline
-queries, and every command anyone may send: /start, /help, /sources, /forgetme, a bare /ask or mention, an
-admin command refused), so that no kind of update lets one member make the bot flood a group.
+`FloodGuard` counts; `throttle` puts every reply path behind it.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import Message, Update
-
-from bot.chat import texts
-from bot.telegram.replies import send
-
-if TYPE_CHECKING:
-    from bot.telegram.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -96,44 +86,3 @@ class FloodGuard:
     def _forget_idle(self, now: float) -> None:
         for sender in [s for s, (r, _) in self._recent.items() if not r or r[-1] <= now - self.window]:
             del self._recent[sender]
-
-def sender_key(update: Update) -> int | None:
-    """Whom an update counts against (flood limit, question log, /forgetme). Anonymous group admins and channels
-    posting in a group all arrive as one Telegram user, so such senders are keyed by their chat instead."""
-    message = update.message
-    if message is not None and message.sender_chat is not None:
-        return message.sender_chat.id
-    user = update.effective_user
-    return user.id if user else None
-
-
-def verdict(context: BotContext, sender: int | None) -> tuple[bool, str | None]:
-    """(may reply, what to tell the sender if not: said once per blocked stretch, None otherwise)."""
-    if sender is None:
-        return True, None
-    checked = context.services.flood.check(sender)
-    if checked.allowed:
-        return True, None
-    return False, texts.slow_down(checked.wait) if checked.notify else None
-
-
-async def admitted(message: Message | None, context: BotContext, sender: int | None) -> bool:
-    """Count one reply against the sender's limit; False when over it (after the stretch's one notice)."""
-    allowed, notice = verdict(context, sender)
-    if not allowed and notice and message is not None:
-        await send(message, notice)
-    return allowed
-
-
-Handler = Callable[[Update, "BotContext"], Coroutine[Any, Any, None]]
-
-
-def flood_limited(callback: Handler) -> Handler:
-    """The handler behind the sender's flood limit: over it, it does not run."""
-
-    @functools.wraps(callback)
-    async def limited(update: Update, context: BotContext) -> None:
-        if await admitted(update.effective_message, context, sender_key(update)):
-            await callback(update, context)
-
-    return limited

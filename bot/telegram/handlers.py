@@ -1,7 +1,7 @@
 """User-facing handlers: read the update, call the service, format with `messages`, reply.
 
 Every way to make the bot reply (a message, /ask, an example button, More, Context, an inline query, and the
-commands, registered behind `flood.flood_limited`) passes the same flood limit, keyed by `sender_key`, once per
+commands, registered behind `throttle.flood_limited`) passes the same flood limit, keyed by `sender_key`, once per
 update and before any work; the answering is done off the event loop.
 """
 
@@ -23,8 +23,8 @@ from bot.service import Asker, NotTheAsker
 from bot.storage.questions import VoteResult
 from bot.telegram import admin, callbacks
 from bot.telegram.context import BotContext
-from bot.telegram.flood import admitted, sender_key, verdict
 from bot.telegram.replies import send
+from bot.telegram.throttle import admitted, sender_key, verdict
 
 log = logging.getLogger(__name__)
 INLINE_RESULTS = 5
