@@ -6,10 +6,10 @@ saved as JSON: question sets one question at a time beside baselines (`events`),
 """
 
 from bot.evaluation.chats import ChatScores, chat_table, score_chats
-from bot.evaluation.datasets import (CHATS_DEV, CHATS_HOLDOUT, DIALOGUES_DEV, DIALOGUES_HOLDOUT, EVENT_HOLDOUT, EVENT_HOLDOUT2, EVENT_HOLDOUT3,
-                                     EVENT_HOLDOUT4, EVENT_HOLDOUT5, EVENT_HOLDOUT6, EVENT_HOLDOUT7, EVENT_SET, K, KEY,
-                                     ROOT, SQUAD, Item, Pool, correct, load_dialogues, load_event, load_squad,
-                                     pool_from_texts)
+from bot.evaluation.datasets import (CHATS_DEV, CHATS_HOLDOUT, DIALOGUES_DEV, DIALOGUES_HOLDOUT, EVENT_HOLDOUT,
+                                     EVENT_HOLDOUT2, EVENT_HOLDOUT3, EVENT_HOLDOUT4, EVENT_HOLDOUT5, EVENT_HOLDOUT6,
+                                     EVENT_HOLDOUT7, EVENT_SET, K, KEY, ROOT, SQUAD, Item, Pool, correct, load_dialogues,
+                                     load_event, load_squad, pool_from_texts)
 from bot.evaluation.dialogues import DialogueScores, dialogue_table, score_dialogues
 from bot.evaluation.events import (Scores, available_datasets, bm25s_baseline, ours, pool_vectors, run, save, score,
                                    sklearn_default, table)

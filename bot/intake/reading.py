@@ -1,10 +1,10 @@
 """Reading untrusted documents (uploads, forwarded files, fetched pages) in the sandbox, never in the bot.
 
-`DocumentReader` owns a small pool of worker processes (`bot.intake.sandbox`) running `bot.intake.extraction`'s jobs. Its
-calls block (front ends run them in a thread) and return a `ReadDocument` (the record and its sentences, ready
-to store) or raise a DocumentError. A refusal by the reader itself is a `ReadError` that carries the facts (the
-file took too long to read, needed too much memory, or holds more text or sentences than allowed; what, and the
-limit) and no wording: the admin's texts (`bot.telegram.admin.texts.refusal`) say it. Nothing is stored on a
+`DocumentReader` owns a small pool of worker processes (`bot.intake.sandbox`) running `bot.intake.extraction`'s
+jobs. Its calls block (front ends run them in a thread) and return a `ReadDocument` (the record and its sentences,
+ready to store) or raise a DocumentError. A refusal by the reader itself is a `ReadError` that carries the facts
+(the file took too long to read, needed too much memory, or holds more text or sentences than allowed; what, and
+the limit) and no wording: the admins' texts say it (`bot.telegram.admin.texts.refusal`). Nothing is stored on a
 refusal: the caller only stores what it is given.
 """
 

@@ -1,4 +1,4 @@
-"""User-facing handlers: read the update, call the service, format with `messages`, reply.
+"""Readers' handlers: read the update, ask the chat layer for the reply, render it with `bot.chat.texts`, send it.
 
 Every way to make the bot reply (a message, /ask, an example button, More, Context, an inline query, and the
 commands, registered behind `throttle.flood_limited`) passes the same flood limit, keyed by `sender_key`, once per
