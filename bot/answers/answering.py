@@ -28,7 +28,7 @@ FIGURE_FLOOR = 0.3
 COUNTING_FLOOR = 0.5
 DEFINITION_BOOST = (1.0, 1.15, 1.3)  # by what `defines` finds: nothing, a title or first name, brackets or apposition
 # A question half of whose weight is words the corpus never uses asks about something else ("Who is the mayor
-# of Bishkek?" knows only "Bishkek"), however well the rest matches. Calibrated with the threshold (README).
+# of Bishkek?" knows only "Bishkek"), however well the rest matches. Calibrated with the threshold (docs/quality.md).
 UNKNOWN_SHARE_LIMIT = 0.5
 # A question that asks for a figure ("how many", "how old") is declined when none of this many best passages states
 # a figure it does not state itself: "How many votes did he get in 2011?" is no question for "elected in 2011".
