@@ -17,7 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.chat import texts
 from bot.evaluation import EVENT_SET
 from bot.service import QAService
@@ -39,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     questions = [json.loads(line)["q"] for line in EVENT_SET.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        service = QAService(Database(f"sqlite:///{tmp}/bench.sqlite3"), threshold=DEFAULT_THRESHOLD, meaning=True)
+        service = QAService(Database(f"sqlite:///{tmp}/bench.sqlite3"), meaning=True)
         service.start(ROOT / "corpus")
         sources = len(service.knowledge.documents)
 

@@ -77,7 +77,7 @@ def child(method: str, size: int) -> dict[str, Any]:
     if method == "ours":
         from bot.chat.texts import answer_messages
         from bot.search import index_files
-        from bot.answers.answering import DEFAULT_THRESHOLD, Answerer
+        from bot.answers.answering import Answerer
         from bot.corpus.records import ChunkRow, DocumentRef
         from bot.search import KnowledgeBase
 
@@ -101,7 +101,7 @@ def child(method: str, size: int) -> dict[str, Any]:
         result["load_s"] = time.perf_counter() - started
         assert knowledge is not None
         shutil.rmtree(folder.parent)
-        answerer = Answerer(knowledge, threshold=DEFAULT_THRESHOLD)
+        answerer = Answerer(knowledge)
 
         def answer(question: str) -> None:
             answer_messages(answerer.answer(question), sources=len(documents))
@@ -166,7 +166,7 @@ def run_child(method: str, size: int) -> dict[str, Any]:
 
 def ingest(size: int, files: int) -> dict[str, Any]:
     """`ask --corpus DIR` on `files` plain files holding `size` sentences: time to the first answer, by stage."""
-    from bot.answers.answering import DEFAULT_THRESHOLD, Answerer
+    from bot.answers.answering import Answerer
     from bot.corpus.chunking import chunk_many
     from bot.corpus.documents import list_files, read_file
     from bot.search import KnowledgeBase
@@ -198,7 +198,7 @@ def ingest(size: int, files: int) -> dict[str, Any]:
     knowledge = KnowledgeBase.build(store.chunks(), documents, inactive=inactive, synonyms=SynonymTable())
     stages["build index"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    Answerer(knowledge, threshold=DEFAULT_THRESHOLD).answer("Which NFL team represented the AFC at Super Bowl 50?")
+    Answerer(knowledge).answer("Which NFL team represented the AFC at Super Bowl 50?")
     stages["first answer"] = time.perf_counter() - mark
     total = time.perf_counter() - started
     shutil.rmtree(folder)
@@ -211,14 +211,13 @@ def live(size: int) -> dict[str, Any]:
     """Add a document to a service holding `size` sentences, while a thread keeps asking questions."""
     import threading
 
-    from bot.answers.answering import DEFAULT_THRESHOLD
     from bot.corpus.documents import parse_pasted
     from bot.corpus.records import ChunkRow, DocumentRef
     from bot.search import KnowledgeBase
     from bot.service import QAService
     from bot.storage import Database
 
-    service = QAService(Database.in_memory(), threshold=DEFAULT_THRESHOLD)
+    service = QAService(Database.in_memory())
     service.database.migrate()
     documents = {d: DocumentRef(d, f"Document {d}") for d in range(1, size // SENTENCES_PER_DOCUMENT + 2)}
     rows = [ChunkRow(i + 1, i // SENTENCES_PER_DOCUMENT + 1, i % SENTENCES_PER_DOCUMENT, t)
@@ -259,7 +258,7 @@ def live(size: int) -> dict[str, Any]:
 def budget(budgets: list[int], questions_count: int = 2000) -> list[dict[str, Any]]:
     """SQuAD part-b's sentences hidden among generated ones up to a million, its answerable questions asked with
     each postings budget (postings walked per question; None: all): P@1 and latency."""
-    from bot.answers.answering import DEFAULT_THRESHOLD, Answerer
+    from bot.answers.answering import Answerer
     from bot.evaluation import correct, load_squad
     from bot.corpus.records import ChunkRow, DocumentRef
     from bot.search import KnowledgeBase
@@ -278,7 +277,7 @@ def budget(budgets: list[int], questions_count: int = 2000) -> list[dict[str, An
     results = []
     for walked in budgets:
         knowledge.retriever.max_postings = walked or 10**12
-        answerer = Answerer(knowledge, threshold=DEFAULT_THRESHOLD, top_k=10)
+        answerer = Answerer(knowledge, top_k=10)
         hits = 0
 
         def answer(question: str, item: Any = None) -> None:
@@ -398,7 +397,6 @@ def bot_throughput(users: int, seconds: float) -> list[dict[str, Any]]:
     from pydantic import SecretStr
     from telegram import Update
 
-    from bot.answers.answering import DEFAULT_THRESHOLD
     from bot.config import Settings
     from bot.service import QAService
     from bot.storage import Database
@@ -408,7 +406,7 @@ def bot_throughput(users: int, seconds: float) -> list[dict[str, Any]]:
         api = FakeBotApi(token)
         settings = Settings(telegram_bot_token=SecretStr(token), flood_limit=100_000, send_rate_limit=0,
                             _env_file=None)  # type: ignore[call-arg]
-        service = QAService(Database.in_memory(), threshold=DEFAULT_THRESHOLD)
+        service = QAService(Database.in_memory())
         service.start(ROOT / "corpus")
         application = build_application(settings, service, request=OfflineRequest(api))
         await application.initialize()

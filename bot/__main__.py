@@ -77,6 +77,20 @@ def open_service(settings: Settings, corpus: Path | None = None) -> QAService:
     return service
 
 
+def wait_for_vectors(service: QAService, stream: TextIO = sys.stderr) -> None:
+    """Wait, with a progress bar on a terminal, until every sentence has its vector (a large corpus has them made
+    in the background; until then its questions are answered lexically)."""
+    vectors = service.vectors
+    if vectors is None or vectors.wait(0):
+        return
+    ids = service.knowledge.table.ids
+    total = len(vectors.missing(ids))
+    with tqdm(total=total, desc="Sentence vectors", unit="sentence", file=stream, disable=None) as bar:
+        while not vectors.wait(1.0):
+            bar.update(total - len(vectors.missing(ids)) - bar.n)
+        bar.update(total - bar.n)
+
+
 def print_answer(answer: Answer, service: QAService, top: int | None, out: TextIO) -> None:
     """The reply the bot would send; with --top K, up to K quotes that each clear the threshold."""
     shown = replies.quotable(answer, service.threshold, top) if top else []
@@ -114,6 +128,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print_answer(answer, service, args.top, sys.stdout)
         return EXIT_OK
+    if not args.no_wait:  # a batch is answered as the bot answers once its vectors are made
+        wait_for_vectors(service)
     contexts = Contexts(settings.context_seconds)
     for line in sys.stdin:
         record = ask_lines.ask_line(line.rstrip("\n"), service, contexts, top, max_chars=settings.max_question_chars)
@@ -182,25 +198,30 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     names = args.datasets.split(",")
     dialogue_sets = {"dialogues-dev": evaluation.DIALOGUES_DEV, "dialogues-holdout": evaluation.DIALOGUES_HOLDOUT}
     chat_sets = {"chats-dev": evaluation.CHATS_DEV, "chats-holdout": evaluation.CHATS_HOLDOUT}
+    reader_sets = {"readers-dev": evaluation.READERS_DEV, "readers-holdout": evaluation.READERS_HOLDOUT}
+    whole = {**dialogue_sets, **chat_sets, **reader_sets}
     print(evaluation.KEY + "\n")
-    results, notes = evaluation.run([n for n in names if n not in dialogue_sets and n not in chat_sets], threshold,
-                                    args.methods.split(","))
+    results, notes = evaluation.run([n for n in names if n not in whole], threshold, args.methods.split(","))
     dialogues = [score for name in names if name in dialogue_sets
                  for score in (evaluation.score_dialogues(name, dialogue_sets[name], threshold),
                                evaluation.score_dialogues(name, dialogue_sets[name], threshold, context=False))]
     chats = [evaluation.score_chats(name, chat_sets[name], threshold) for name in names if name in chat_sets]
+    readers = [evaluation.score_readers(name, reader_sets[name], threshold) for name in names if name in reader_sets]
     print(evaluation.table(results))
     if dialogues:
         print("\n" + evaluation.dialogue_table(dialogues))
     if chats:
         print("\n" + evaluation.chat_table(chats))
+    if readers:
+        print("\n" + evaluation.readers_table(readers))
     if notes:
         print("\nNOT SCORED:")
         for note in notes:
             print(f"  - {note}")
     evaluation.save(results, notes, args.out, {"threshold": threshold, "seconds": round(time.perf_counter() - started, 1),
                                                 "dialogues": [asdict(d) for d in dialogues],
-                                                "chats": [asdict(c) for c in chats]})
+                                                "chats": [asdict(c) for c in chats],
+                                                "readers": [asdict(r) for r in readers]})
     print(f"saved {args.out}")
     return EXIT_OK
 
@@ -219,6 +240,35 @@ def cmd_run(settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_index(settings: Settings) -> int:
+    """Sync the corpus folder, build (or load) the index and make every sentence vector, with progress bars, and
+    save them beside the database, so that the bot starts answering with the meaning layer at once."""
+    started = time.perf_counter()
+    service = open_service(settings)
+    wait_for_vectors(service)
+    service.flush()
+    knowledge = service.knowledge
+    print(f"index ready: {len(knowledge):,} sentences from {len(knowledge.documents):,} documents"
+          f"{'' if service.vectors is None else ', every one with its vector'}, saved in {settings.index_dir} "
+          f"({time.perf_counter() - started:.0f} s)")
+    return EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    """Train the learned parts from the labelled sets, print cross-validated figures, write and pin the files."""
+    from bot.evaluation import training
+
+    started = time.perf_counter()
+    if args.what in ("all", "answers"):
+        training.train_answer_model(cache=args.cache, cross_validation=not args.no_cv)
+    if args.what in ("all", "kinds"):
+        training.train_kinds()
+    if args.what in ("all", "readings"):  # last: it reads chats through the answer model and the classifier
+        training.train_readings()
+    print(f"trained in {time.perf_counter() - started:.0f} s")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eventbot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
@@ -230,16 +280,25 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--top", type=int, metavar="K", help="how many passages to return")
     ask.add_argument("--corpus", type=Path, metavar="DIR", help="answer from the documents in DIR alone, in memory")
+    ask.add_argument("--no-wait", action="store_true",
+                     help="with questions on standard input, start answering before every sentence vector is made "
+                          "(a large corpus: those questions are answered lexically)")
     ingest = sub.add_parser("ingest", help="add or update documents from .txt/.md files or folders")
     ingest.add_argument("paths", nargs="+")
     evaluate = sub.add_parser("eval", help="answer-quality benchmark: ours beside scikit-learn and bm25s baselines")
     every = ("event,event-holdout,event-holdout2,event-holdout3,event-holdout4,event-holdout5,event-holdout6,"
-             "event-holdout7,squad-b,squad2,dialogues-dev,dialogues-holdout,chats-dev,chats-holdout")
+             "event-holdout7,event-holdout8,squad-b,squad2,dialogues-dev,dialogues-holdout,chats-dev,chats-holdout,"
+             "readers-dev,readers-holdout")
     evaluate.add_argument("--datasets", default=every, help=f"comma-separated, from: {every},squad-a")
     evaluate.add_argument("--methods", default="ours,sklearn,bm25s")
     evaluate.add_argument("--threshold", type=float, help="decline threshold (default: DECLINE_THRESHOLD)")
     evaluate.add_argument("--out", type=Path, default=Path("data/benchmarks/quality.json"),
                           help="where to save the JSON (default untracked; benchmarks/results/quality.json updates the kept figures)")
+    sub.add_parser("index", help="build the index and every sentence vector now, with progress bars, and save them")
+    train = sub.add_parser("train", help="train the answer model and the message-kind classifier (minutes)")
+    train.add_argument("what", nargs="?", choices=["all", "answers", "kinds", "readings"], default="all")
+    train.add_argument("--no-cv", action="store_true", help="skip the cross-validated figures (faster)")
+    train.add_argument("--cache", type=Path, help="keep the candidates' features in this folder between runs")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
     return parser
@@ -263,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if corpus is not None and not corpus.is_dir():
         print(f"--corpus {corpus}: no such folder", file=sys.stderr)
         return EXIT_USAGE
-    if corpus is None and args.command in ("ask", "chat", None, "run") and not settings.corpus_dir.is_dir():
+    if corpus is None and args.command in ("ask", "chat", None, "run", "index") and not settings.corpus_dir.is_dir():
         print(f"No corpus folder at {settings.corpus_dir.resolve()}: set CORPUS_DIR (and DATA_DIR) to the bot's "
               "folders, or run it from the project's folder.", file=sys.stderr)
         return EXIT_USAGE
@@ -276,6 +335,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_ingest(args, settings)
         if args.command == "db":
             return cmd_db(args, settings)
+        if args.command == "index":
+            return cmd_index(settings)
+        if args.command == "train":
+            return cmd_train(args, settings)
         if args.command == "eval":
             return cmd_eval(args, settings)
         return cmd_run(settings)

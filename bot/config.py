@@ -8,7 +8,6 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.intake.reading import ReadLimits
 
 # The project's folder when the package runs from a checkout (make run, an editable install): its corpus, data
@@ -34,7 +33,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     corpus_dir: Path = _HOME / "corpus"
 
-    decline_threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)
+    # the answer model's probability below which a question is declined; unset: the one chosen in training
+    decline_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     top_k: int = Field(default=3, ge=1, le=20)
     max_question_chars: int = Field(default=500, ge=10)
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
@@ -65,7 +65,8 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
         return value
 
-    @field_validator("telegram_bot_token", "webhook_secret", "webhook_url", "database_url", mode="before")
+    @field_validator("telegram_bot_token", "webhook_secret", "webhook_url", "database_url", "decline_threshold",
+                     mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

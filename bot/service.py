@@ -1,7 +1,7 @@
 """The question-answering service: the one face every front end (command line, terminal chat, Telegram) calls.
 
-Every kind of reply is one call: a question (`answer`, `ask`, and `answer_in_context` for a question read in a
-conversation's light), a brief (`brief`, `ask_brief`, given a parsed `BriefRequest`), the timeline, a question
+Every kind of reply is one call: a question (`answer`, `ask`, and `answer_in_context` for the readings a
+conversation gives a question), a brief (`brief`, `ask_brief`, given a parsed `BriefRequest`), the timeline, a question
 about sequence (given a parsed `SequenceQuestion`), what happened next after a quote (`next_after`), More (`more`),
 the sources of quotes, the context of a quote, a vote. What a message asks for is read in `bot.chat`, which calls
 here and never below; the service never calls back up.
@@ -17,21 +17,25 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers import chronology
-from bot.answers.answering import DEFAULT_THRESHOLD, Answer, Answerer, Passage
+from bot.answers import model as answer_model
+from bot.answers.answering import Answer, Answerer, Passage
 from bot.answers.brief import Brief, BriefRequest, make_brief
 from bot.answers.chronology import Event, SequenceQuestion
-from bot.answers.in_context import Understood, answer_understood
+from bot.answers.in_context import Reading, Record, answer_readings, shared_chooser
+from bot.answers.sources import Comparison, compare
 from bot.corpus.documents import DocumentRecord
 from bot.corpus.records import ChunkRow, ChunkSpan, DocumentRef
 from bot.search import KnowledgeBase, SynonymTable, commonness
 from bot.search.encoder import shared_load
 from bot.search.live_index import LiveIndex
+from bot.search.loanwords import LoanwordTable
 from bot.search.meaning import Vectors
 from bot.search.synonyms import FILE_NAME as SYNONYMS_FILE
 from bot.search.textproc import STOP_WORDS, words
@@ -95,7 +99,7 @@ class QAService:
         self,
         database: Database,
         *,
-        threshold: float = DEFAULT_THRESHOLD,
+        threshold: float | None = None,
         top_k: int = 3,
         admin_ids: frozenset[int] = frozenset(),
         index_dir: Path | None = None,
@@ -114,7 +118,10 @@ class QAService:
         self.saved_settings = SettingsStore(database)
         self.synonyms = SynonymStore(database)
         self.index = LiveIndex(self.store, self.synonyms, index_dir=index_dir)
-        self.threshold = threshold
+        # the answer model's probability below which a question is declined; by default the one chosen in training
+        self.threshold = answer_model.shared().threshold if threshold is None else threshold
+        self.loanwords = LoanwordTable()  # words of other languages readers mix into English (corpus/loanwords.txt)
+        self.record_readings: Record | None = None  # sees every reading answered (training the reading chooser)
         self.top_k = top_k
 
     def start(self, corpus_dir: Path | None, *, progress: Progress | None = None) -> SyncReport | None:
@@ -129,6 +136,7 @@ class QAService:
         added = self.synonyms.take_in(shipped) if shipped else []  # all of them at first, then lines shipped since
         if added:
             log.info("took in %d synonym line(s) from %s: %s", len(added), SYNONYMS_FILE, "; ".join(added))
+        self.loanwords = LoanwordTable.load(corpus_dir)
         report = sync_folder(self.store, corpus_dir, progress=progress) if corpus_dir is not None else None
         self.index.load_or_rebuild()
         if self.vectors is None:
@@ -162,7 +170,8 @@ class QAService:
     def answer(self, question: str, top_k: int | None = None) -> Answer:
         """Answer from the current knowledge base at the current threshold (both read once, so a concurrent
         change never mixes into one answer)."""
-        return self._answerer().answer(question, top_k)
+        answer = self._answerer().answer(self.loanwords.english(question), top_k)  # "skolko" read as "how many"
+        return replace(answer, question=question.strip())
 
     def _answerer(self) -> Answerer:
         return Answerer(self.index.knowledge, threshold=self.threshold, top_k=self.top_k, vectors=self.vectors)
@@ -191,16 +200,27 @@ class QAService:
             question_id = None
         return LoggedAnswer(answer, question_id)
 
-    def answer_in_context(self, question: str, understood: Understood, *, top_k: int | None = None,
-                          asker: Asker | None = None) -> tuple[LoggedAnswer, Understood]:
-        """Answer a question as its conversation made it mean (`bot.answers.in_context`), logged as the user asked
-        it when `asker` is given; and how it was understood in the end."""
+    def answer_in_context(self, question: str, readings: Sequence[Reading], *, top_k: int | None = None,
+                          asker: Asker | None = None, shown: Sequence[int] = ()) -> tuple[LoggedAnswer, Reading]:
+        """Answer a question as its conversation may make it mean: each reading answered, one kept by the learned
+        chooser (`bot.answers.in_context`; `shown`: the chunks the last reply quoted), logged as the user asked it when
+        `asker` is given; and the reading kept."""
         started = time.perf_counter()
-        answer, understood = answer_understood(self._answerer(), question, understood, top_k)
+        answer, reading = answer_readings(self._answerer(), question, readings, top_k, shown=shown,
+                                          chooser=shared_chooser(), record=self.record_readings)
         if asker is None:
-            return LoggedAnswer(answer, None), understood
+            return LoggedAnswer(answer, None), reading
         return self.record(answer, chat_type=asker.chat_type, chat_id=asker.chat_id, user_id=asker.user_id,
-                           latency_ms=(time.perf_counter() - started) * 1000), understood
+                           latency_ms=(time.perf_counter() - started) * 1000), reading
+
+    def compare_sources(self, question: str, readings: Sequence[Reading]) -> Comparison:
+        """A question about the sources themselves ("do they disagree on the injured?", "who gave the 36 figure"):
+        each source's best quote on the thing asked about, who each says it comes from, whether figures differ."""
+        return compare(self._answerer(), question, readings)
+
+    def meaning_of(self, text: str) -> np.ndarray | None:
+        """A message's sentence vector (what the message-kind classifier reads), or None without the meaning layer."""
+        return self.vectors.question(text) if self.vectors is not None else None
 
     def asked(self, question_id: int, user_id: int) -> str | None:
         """A logged question as it was asked, for its asker alone (NotTheAsker otherwise); None when it is gone."""

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.service import QAService
 from bot.storage import Database
 
@@ -53,6 +52,6 @@ def database(database_url: str) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 def seed_service() -> QAService:
     """The real corpus in an in-memory database, built once for the session."""
-    service = QAService(Database.in_memory(), threshold=DEFAULT_THRESHOLD, top_k=3, meaning=True)
+    service = QAService(Database.in_memory(), top_k=3, meaning=True)
     service.start(CORPUS)
     return service

@@ -8,7 +8,6 @@ import io
 import pytest
 from sqlalchemy import text
 
-from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.corpus.documents import parse_pasted
 from bot.search import KnowledgeBase
 from bot.service import QAService
@@ -105,10 +104,10 @@ def test_a_question_with_nul_is_logged_the_same_on_every_database(database: Data
 
 
 def test_threshold_is_persisted(database: Database) -> None:
-    service = QAService(database, threshold=DEFAULT_THRESHOLD)
+    service = QAService(database)
     service.start(CORPUS)
     service.set_threshold(0.5)
-    again = QAService(database, threshold=DEFAULT_THRESHOLD)
+    again = QAService(database)
     again.start(CORPUS)
     assert again.threshold == 0.5
     with pytest.raises(ValueError):
@@ -116,7 +115,7 @@ def test_threshold_is_persisted(database: Database) -> None:
 
 
 def test_failed_indexing_keeps_no_partial_document(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    service = QAService(database, threshold=DEFAULT_THRESHOLD)
+    service = QAService(database)
     service.start(CORPUS)
     before_docs, before_index = service.store.documents(include_inactive=True), service.knowledge
 
@@ -131,7 +130,7 @@ def test_failed_indexing_keeps_no_partial_document(database: Database, monkeypat
 
 
 def test_question_logging_failure_never_blocks_an_answer(database: Database) -> None:
-    service = QAService(database, threshold=DEFAULT_THRESHOLD)
+    service = QAService(database)
     service.start(CORPUS)
     with database.session() as session:
         session.execute(text("DROP TABLE votes"))
@@ -143,7 +142,7 @@ def test_question_logging_failure_never_blocks_an_answer(database: Database) -> 
 def test_questions_are_answered_while_the_index_rebuilds(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    service = QAService(database, threshold=DEFAULT_THRESHOLD)
+    service = QAService(database)
     service.start(CORPUS)
     old = service.knowledge
     building, release = threading.Event(), threading.Event()

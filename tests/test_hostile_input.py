@@ -9,7 +9,7 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answers.answering import DEFAULT_THRESHOLD, Answerer, EmptyQuestion, Passage
+from bot.answers.answering import Answerer, EmptyQuestion, Passage
 from bot.chat import texts as chat_texts
 from bot.corpus.documents import DocumentError, parse_pasted, parse_upload
 from bot.corpus.records import ChunkRow, DocumentRef
@@ -69,7 +69,7 @@ def test_any_corpus_can_be_indexed_and_asked(texts: list[str], question: str) ->
     rows = [ChunkRow(i + 1, 1, i, t) for i, t in enumerate(texts) if t.strip()]
     knowledge = KnowledgeBase.build(rows, {1: DocumentRef(1, "Doc")})
     try:
-        answer = Answerer(knowledge, threshold=DEFAULT_THRESHOLD).answer(question)
+        answer = Answerer(knowledge).answer(question)
     except EmptyQuestion:
         return
     for part in chat_texts.answer_messages(answer, sources=1):

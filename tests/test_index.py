@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.corpus.documents import parse_pasted
 from bot.service import QAService
 from bot.storage import Database
@@ -16,7 +15,7 @@ QUESTION = "How many people were admitted to hospital?"
 
 
 def service_on(url: str, index_dir: Path, corpus: Path = CORPUS) -> QAService:
-    service = QAService(Database(url), threshold=DEFAULT_THRESHOLD, index_dir=index_dir)
+    service = QAService(Database(url), index_dir=index_dir)
     service.start(corpus)
     return service
 
@@ -44,7 +43,7 @@ def test_a_new_document_is_searchable_at_once_and_saved(database_url: str, tmp_p
     restarted = service_on(database_url, tmp_path / "index")
     assert restarted.index.loaded_from_disk and restarted.knowledge.segments == before.segments + 1
     assert restarted.answer("How long was the detention extended?").passages[0].document.id == result.document_id
-    rebuilt = QAService(Database(database_url), threshold=DEFAULT_THRESHOLD)
+    rebuilt = QAService(Database(database_url))
     rebuilt.start(CORPUS)
     assert rebuilt.answer("How long was the detention extended?").passages[0].quote == answer.passages[0].quote
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answers.answering import DEFAULT_THRESHOLD, Answerer
+from bot.answers.answering import Answerer
 from bot.search import meaning
 from bot.search.encoder import shared_encoder
 from bot.search.meaning import Vectors
@@ -44,16 +44,9 @@ def test_neighbours_score_but_the_decline_rule_reads_the_words_as_written(seed_s
     expanded = meaning.with_neighbours(query, vectors, lambda w: knowledge.retriever.vocabulary_.get(stem(w)))
     police = knowledge.retriever.vocabulary_[stem("police")]
     assert "cops" not in expanded.unknown and any(t == police for c in expanded.concepts for t, _ in c.alternatives)
-    lexical = Answerer(knowledge, threshold=DEFAULT_THRESHOLD).answer("what did the cops do")
-    layered = Answerer(knowledge, threshold=DEFAULT_THRESHOLD, vectors=vectors).answer("what did the cops do")
+    lexical = Answerer(knowledge).answer("what did the cops do")
+    layered = Answerer(knowledge, vectors=vectors).answer("what did the cops do")
     assert lexical.answered == layered.answered  # the decline rule is the lexical one
-
-
-def test_reranking_blends_lexical_score_and_meaning() -> None:
-    question = np.array([1.0, 0.0], dtype=np.float32)
-    sentences = np.array([[0.3, 0.954], [0.6, 0.8]], dtype=np.float32)  # cosines 0.3 and 0.6 with the question
-    assert meaning.rerank(question, [1.0, 0.9], sentences) == [1, 0]  # close lexically, far apart in meaning
-    assert meaning.rerank(question, [1.0, 0.1], sentences) == [0, 1]  # meaning does not outvote a big gap
 
 
 def test_a_candidate_without_its_vector_leaves_the_lexical_order(seed_service: QAService) -> None:
@@ -63,8 +56,8 @@ def test_a_candidate_without_its_vector_leaves_the_lexical_order(seed_service: Q
     assert empty.sentences([1, 2]) is None
     knowledge = seed_service.knowledge
     question = "How many people were admitted to hospital?"
-    plain = Answerer(knowledge, threshold=DEFAULT_THRESHOLD).answer(question)
-    assert Answerer(knowledge, threshold=DEFAULT_THRESHOLD, vectors=empty).answer(question).passages == plain.passages
+    plain = Answerer(knowledge).answer(question)
+    assert Answerer(knowledge, vectors=empty).answer(question).passages == plain.passages
 
 
 def test_vectors_are_kept_beside_the_index_and_made_in_the_background(tmp_path: Path, seed_service: QAService) -> None:

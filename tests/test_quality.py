@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.evaluation import (EVENT_HOLDOUT, EVENT_HOLDOUT2, EVENT_HOLDOUT3, EVENT_HOLDOUT4, EVENT_HOLDOUT5, EVENT_HOLDOUT6,
                             EVENT_SET, Scores, load_event, ours, score)
 
@@ -34,7 +33,7 @@ LEXICAL_FLOORS = {
 
 def scores(path: Path, *, meaning: bool = True) -> Scores:
     pool, items = load_event(path)
-    return score(path.stem, "ours", pool, items, ours(pool, DEFAULT_THRESHOLD, meaning=meaning))
+    return score(path.stem, "ours", pool, items, ours(pool, None, meaning=meaning))
 
 
 @pytest.mark.parametrize("meaning", [True, False], ids=["meaning", "lexical"])

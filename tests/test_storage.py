@@ -7,7 +7,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.corpus.documents import parse_text
 from bot.service import QAService
 from bot.storage import Database, DatabaseError, DocumentStore
@@ -85,7 +84,7 @@ def test_chunks_keep_offsets_into_their_document(database: Database) -> None:
 
 
 def test_deactivated_documents_are_not_quoted(database: Database) -> None:
-    service = QAService(database, threshold=DEFAULT_THRESHOLD)
+    service = QAService(database)
     service.start(CORPUS)
     doc_id = service.answer("How many people were admitted to hospital?").passages[0].document.id
     assert service.store.set_active(doc_id, False) is not None

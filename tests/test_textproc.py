@@ -29,11 +29,11 @@ def test_a_stop_word_written_as_an_acronym_is_a_name() -> None:
 
 
 def test_a_question_about_an_acronym_the_corpus_never_uses_is_declined() -> None:
-    from bot.answers.answering import DEFAULT_THRESHOLD, Answerer
+    from bot.answers.answering import Answerer
     from bot.corpus.records import ChunkRow, DocumentRef
     from bot.search import KnowledgeBase
 
     rows = [ChunkRow(1, 1, 0, "Clashes broke out in the evening at the compound.")]
-    answerer = Answerer(KnowledgeBase.build(rows, {1: DocumentRef(1, "Report")}), threshold=DEFAULT_THRESHOLD)
+    answerer = Answerer(KnowledgeBase.build(rows, {1: DocumentRef(1, "Report")}))
     assert not answerer.answer("What did the UN say about the clashes?").answered
     assert answerer.answer("What happened during the clashes?").answered

@@ -1,38 +1,33 @@
-"""Question -> Answer: the best verbatim sentences with their sources, or a decline."""
+"""Question -> Answer: the best verbatim sentences with their sources, or a decline.
+
+The candidates (the lexical search's best and, with the meaning layer, the sentences closest in meaning) are
+scored by the answer model (`bot.answers.model`): the probability that each answers the question. The best comes
+first; when even the best is below the threshold, the question is declined. No hand-written rule decides either:
+what the old rules read (words the corpus never uses, a figure for "how many", a definition for "what is", the
+sentence that counts the thing counted) are features the model weighs (`bot.answers.features`).
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.answers.highlight import Span, answer_span
-from bot.corpus.folding import normalize
-from bot.corpus.records import DocumentRef
-from bot.search import KnowledgeBase, meaning
-from bot.search.cues import defines, definition_subject, figures
-from bot.search.meaning import Vectors
-from bot.search.retrieval import Query
-from bot.search.textproc import STOP_WORDS, expand_informal, stem, words
+import numpy as np
 
-# The decline threshold the bot ships with (DECLINE_THRESHOLD), calibrated with the unknown-share rule below on
-# the event sets and SQuAD (docs/quality.md). Tests and benchmarks use it too.
-DEFAULT_THRESHOLD = 0.15
-# A passage from another source is shown beside the best one when it scores at least this share of it.
+from bot.answers import model as answer_model
+from bot.answers.counting import counted_terms, differ, figures_counting
+from bot.answers.features import candidates
+from bot.answers.highlight import Span, answer_span
+from bot.corpus.records import DocumentRef
+from bot.search import KnowledgeBase
+from bot.search.cues import figures
+from bot.search.meaning import Vectors
+
+# A passage from another source is shown beside the best one when its probability is at least this share of the
+# best's (for a figure, FIGURE_FLOOR of the threshold: sources often disagree on figures, and both are shown).
 CLOSE_TO_BEST = 0.8
-SOURCES_CONSIDERED = 10
 FIGURE_FLOOR = 0.3
-# A "how many" question's best passage that states no figure of the counted thing gives way to one that does and
-# scores at least this share of it.
-COUNTING_FLOOR = 0.5
-DEFINITION_BOOST = (1.0, 1.15, 1.3)  # by what `defines` finds: nothing, a title or first name, brackets or apposition
-# A question half of whose weight is words the corpus never uses asks about something else ("Who is the mayor
-# of Bishkek?" knows only "Bishkek"), however well the rest matches. Calibrated with the threshold (docs/quality.md).
-UNKNOWN_SHARE_LIMIT = 0.5
-# A question that asks for a figure ("how many", "how old") is declined when none of this many best passages states
-# a figure it does not state itself: "How many votes did he get in 2011?" is no question for "elected in 2011".
-FIGURE_DEPTH = 3
+SOURCES_CONSIDERED = 10
 
 
 class EmptyQuestion(ValueError):
@@ -77,13 +72,14 @@ class Answer:
 
 
 class Answerer:
-    """Answers from one knowledge base, declining when the best score is below the threshold or when most of
-    the question is words the corpus never uses."""
+    """Answers from one knowledge base with the answer model, declining when no candidate is likely enough to
+    answer (`threshold`, a probability; by default the one chosen when the model was trained)."""
 
-    def __init__(self, knowledge: KnowledgeBase, *, threshold: float, top_k: int = 3,
-                 vectors: Vectors | None = None) -> None:
+    def __init__(self, knowledge: KnowledgeBase, *, threshold: float | None = None, top_k: int = 3,
+                 vectors: Vectors | None = None, model: answer_model.AnswerModel | None = None) -> None:
         self.knowledge = knowledge
-        self.threshold = threshold
+        self.model = model if model is not None else answer_model.shared()
+        self.threshold = self.model.threshold if threshold is None else threshold
         self.top_k = top_k
         self.vectors = vectors  # the meaning layer; None answers lexically
 
@@ -94,69 +90,33 @@ class Answerer:
         if len(self.knowledge) == 0:
             return Answer(question, False, [], "no_documents")
         wanted = top_k or self.top_k
-        asked, question = question, expand_informal(question)  # "whats", "ppl": how people type
-        query = self.knowledge.parse(question)
-        # The decline rule reads the words as written: letting a neighbour earn back an unknown word's weight cost
-        # unanswerable declines on every development set (docs/quality.md), so neighbours only rank.
-        unknown_share = query.unknown_share
-        if self.vectors is not None and query.unknown:  # "cops" -> "police": words of the corpus close in meaning
-            vocabulary = self.knowledge.retriever.vocabulary_
-            query = meaning.with_neighbours(query, self.vectors, lambda word: vocabulary.get(stem(word)))
-        passages = []
-        for hit in self.knowledge.search(query, max(wanted, SOURCES_CONSIDERED)):
-            row = self.knowledge.chunk(hit.chunk_id)
-            if row is not None:
-                quote = self.knowledge.readable(row)  # whole quotations, not their halves
-                passages.append(Passage(quote, hit.score, hit.chunk_id, self.knowledge.documents[row.document_id],
-                                        answer_span(question, quote)))
-        subject = definition_subject(question)
-        heads = self._spellings(subject) if subject is not None else frozenset()
-        if heads and passages:
-            # "What is X?": a sentence that spells X out beats one that only mentions it.
-            ranked = [(p.score * DEFINITION_BOOST[defines(p.quote, heads)], i, p)
-                      for i, p in enumerate(passages)]
-            passages = [p for _, _, p in sorted(ranked, key=lambda r: (-r[0], r[1]))]
-        if (not passages or passages[0].score < self.threshold or unknown_share >= UNKNOWN_SHARE_LIMIT
-                or (query.answer_type == "number" and not _gives_a_figure(question, passages[:FIGURE_DEPTH]))):
-            return Answer(asked, False, passages[:wanted], "no_match")
-        passages = self._by_meaning(asked, passages)
-        counted = counted_terms(question, query, self.knowledge.retriever.term) if query.answer_type == "number" else None
-        if counted and not figures_counting(passages[0].quote, counted):
-            # "how many were wounded": a sentence that counts the wounded beats one that only mentions a wound
-            counting = next((p for p in passages[1:SOURCES_CONSIDERED] if p.score >= COUNTING_FLOOR * passages[0].score
-                             and figures_counting(p.quote, counted)), None)
-            if counting is not None:
-                passages = [counting, *(p for p in passages if p is not counting)]
+        found = candidates(self.knowledge, self.vectors, question)
+        probabilities = self.model.probabilities(found)
+        order = np.argsort(-probabilities, kind="stable")[: max(wanted, SOURCES_CONSIDERED)]
+        documents = self.knowledge.documents
+        passages = [Passage(found.quotes[i], float(probabilities[i]), found.chunk_ids[i],
+                            documents[found.rows[i].document_id]) for i in order]
+        if not passages or passages[0].score < self.threshold:
+            return Answer(question, False, self._bold(found.question, passages[:wanted]), "no_match")
+        counted = (counted_terms(found.question, found.query, self.knowledge.retriever.term)
+                   if found.answer_type == "number" else None)
         shown = self._one_per_source(passages, counted=counted)
-        differ = bool(counted) and len(shown) > 1 and _differ(shown, counted)  # type: ignore[arg-type]
-        return Answer(asked, True, passages[:wanted], "answered", shown, differ)
+        passages = self._bold(found.question, passages[:wanted] + [p for p in shown if p not in passages[:wanted]])
+        by_chunk = {p.chunk_id: p for p in passages}
+        shown = [by_chunk[p.chunk_id] for p in shown]
+        differs = bool(counted) and len(shown) > 1 and differ([p.quote for p in shown], counted)  # type: ignore[arg-type]
+        return Answer(question, True, passages[:wanted], "answered", shown, differs)
 
-    def _by_meaning(self, question: str, passages: list[Passage]) -> list[Passage]:
-        """The candidates re-ranked by a blend of lexical score and meaning (cosine with the question), when every
-        candidate has its sentence vector (until then, as they are)."""
-        if self.vectors is None or len(passages) < 2:
-            return passages
-        sentences = self.vectors.sentences([p.chunk_id for p in passages])
-        if sentences is None:
-            return passages
-        order = meaning.rerank(self.vectors.question(question), [p.score for p in passages], sentences)
-        return [passages[i] for i in order]
-
-    def _spellings(self, subject: str) -> frozenset[str]:
-        """The index terms that stand for the last word of a thing to define: itself, its corrected spelling and
-        its synonym-table alternatives ("atambaev" -> "atambayev")."""
-        if any(w in STOP_WORDS for w in words(subject)):
-            return frozenset()  # "president before atambayev", "the head of the gknb": not the name to define
-        concepts = [c for c in self.knowledge.parse(subject).concepts if c.alternatives]
-        if not concepts:
-            return frozenset()
-        return frozenset(self.knowledge.retriever.term(t) for t, _ in concepts[-1].alternatives)
+    @staticmethod
+    def _bold(question: str, passages: list[Passage]) -> list[Passage]:
+        """The passages with the part that answers the question marked (for the few that are shown)."""
+        return [Passage(p.quote, p.score, p.chunk_id, p.document, answer_span(question, p.quote)) for p in passages]
 
     def _one_per_source(self, passages: list[Passage], *, counted: frozenset[str] | None) -> list[Passage]:
         """The best passage, then the best of each other document that comes close to it.
 
         For "how many" questions (`counted`: what the question counts, possibly nothing named) another source's
-        figure is worth showing even when it matches fewer words (sources often disagree on figures), so its
+        figure is worth showing even when the model is less sure of it (sources often disagree on figures), so its
         floor is lower; but it must state a figure of the counted thing, when the question names one.
         """
 
@@ -177,69 +137,3 @@ class Answerer:
                 shown.append(passage)
                 seen.add(passage.document.id)
         return shown
-
-
-def _gives_a_figure(question: str, passages: list[Passage]) -> bool:
-    """Whether a passage states a figure ("36", "twice") the question does not."""
-    asked = figures(question)
-    return any(figures(p.quote) - asked for p in passages)
-
-
-_HOW_MANY = re.compile(r"\b(?:how many|how much|number of|count of|total of)\s+(?:the\s+|of\s+)?([a-z][a-z'-]*)",
-                       re.IGNORECASE)
-# Counted words that say little of what is counted: then what the question says of them is counted too.
-GENERIC_COUNTS = frozenset(stem(w) for w in "people persons folks men women individuals times".split())
-
-
-def counted_terms(question: str, query: Query, term_of: Callable[[int], str]) -> frozenset[str]:
-    """The index terms of what a "how many" question counts: the word after "how many", with the alternatives
-    its concept carries (synonyms, the corrected spelling). Empty when the question names nothing."""
-    match = _HOW_MANY.search(normalize(question))
-    if not match:
-        return frozenset()
-    counted = stem(match.group(1))
-    concepts = [{term_of(t) for t, _ in concept.alternatives} for concept in query.concepts]
-    if match.group(1).lower() in STOP_WORDS and concepts:  # "how many were hurt": the hurt are counted
-        return frozenset(concepts[0])
-    for index, terms in enumerate(concepts):
-        if counted in terms:
-            if counted in GENERIC_COUNTS and index + 1 < len(concepts):
-                terms = concepts[index + 1]  # "how many people were killed": the killed are counted
-            return frozenset(terms)
-    return frozenset({counted})
-
-
-def _differ(shown: list[Passage], counted: frozenset[str]) -> bool:
-    """Whether the quotes give different figures for the thing the question counts: each states a figure next to
-    the counted word ("how many hostages" -> "six servicemen as hostages"), and the figures differ. "Six
-    servicemen" and "500 supporters" are not two counts of one thing."""
-    found = [figures_counting(p.quote, counted) for p in shown]
-    return all(found) and len(set(found)) > 1
-
-
-COUNT_REACH = 4  # words after a figure that may name what it counts ("500 of Atambayev's supporters")
-_COUNT_JOINS = frozenset("of as the his her their its more than".split())
-
-
-def figures_counting(text: str, counted: frozenset[str]) -> frozenset[str]:
-    """The figures a sentence states of a counted thing: the thing follows the figure ("over 50 injured", "six
-    servicemen as hostages", "500 of Atambayev's supporters"), or the figure counts people and the sentence says
-    what befell them ("36 people ... admitted to hospital with injuries"). "Six servicemen" and "500 supporters"
-    are not two counts of one thing, nor "20 buses filled with troops" a count of troops."""
-    tokens = words(text)
-    stems = [stem(t) for t in tokens]
-    said = set(stems)
-    near = set()
-    for i, token in enumerate(tokens):
-        found = figures(token)
-        if not found:
-            continue
-        following = []
-        for j in range(i + 1, min(i + 1 + COUNT_REACH, len(tokens))):
-            if tokens[j] in STOP_WORDS and tokens[j] not in _COUNT_JOINS:
-                break
-            following.append(stems[j])
-        if any(s in counted for s in following) or (
-                following and following[0] in GENERIC_COUNTS and not counted.isdisjoint(said)):
-            near |= found
-    return frozenset(near)

@@ -27,7 +27,7 @@ def picture_record(reply: replies.Reply) -> dict[str, Any]:
         return reply.brief.to_dict()
     events = [e.to_dict() for e in reply.events or []]
     if reply.kind == "timeline":
-        return {"kind": "timeline", "events": events}
+        return {"kind": "timeline", "events": events, "remaining": reply.remaining}
     return {"kind": "sequence", "direction": reply.direction, "answered": bool(events),
             "anchor": reply.anchor.to_dict() if reply.anchor else None, "events": events}
 
@@ -44,7 +44,16 @@ def reply_record(reply: replies.Reply, question: str) -> dict[str, Any]:
         if reply.about is not None:
             record.update(understood_as=reply.understood, about=reply.about)
     elif reply.kind == "more":
-        record.update(answered=bool(reply.passages), passages=[p.to_dict() for p in reply.passages])
+        record.update(answered=bool(reply.passages or reply.events), passages=[p.to_dict() for p in reply.passages],
+                      continues=reply.continues)
+        if reply.continues == "timeline":
+            record.update(events=[e.to_dict() for e in reply.events or []], remaining=reply.remaining)
+    elif reply.kind == "sources_disagree" and reply.comparison is not None:
+        comparison = reply.comparison
+        record.update(answered=comparison.answered, passages=[p.to_dict() for p in comparison.passages],
+                      differ=comparison.differ,
+                      speakers=[{"who": who or None, "official": official}
+                                for who, official in zip(comparison.speakers, comparison.official)])
     elif reply.kind == "source":
         record["sources"] = [d.to_dict() for d in reply.documents]
     elif reply.kind == "vote":
@@ -73,7 +82,7 @@ def ask_line(line: str, service: QAService, contexts: ContextStore, top: int,
         if picture is not None:
             return picture_record(picture)
         try:
-            return answer_record(service.answer(question, top))
+            return answer_record(service.answer(question, top))  # a plain line is a question as it is typed
         except EmptyQuestion:
             return {"question": question, "kind": "empty", "answered": False, "passages": [], "error": "empty question"}
     reply = replies.reply_to(question, service, max_chars=max_chars, commands=True, contexts=contexts,

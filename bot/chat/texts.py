@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.answers.answering import Answer, Passage
 from bot.answers.brief import Brief
 from bot.answers.chronology import Event
+from bot.answers.sources import Comparison
 from bot.chat.help import EVENT_LINE, EXAMPLE_QUESTIONS, help_text
 from bot.chat.html import (MESSAGE_LIMIT, QUESTION_SHOWN, QUOTE_PIECE, TITLE_SHOWN, count, esc, esc_attr, format_date,
                            lines, pack, passage_blocks, passage_html, quote_html, shorten, source_details, source_line,
@@ -64,7 +65,7 @@ def render(reply: Reply, *, documents: Sequence[DocumentRef], max_chars: int, fi
     if reply.kind == "brief" and reply.brief is not None:
         return brief_messages(reply.brief, sources=len(documents))
     if reply.kind == "timeline":
-        return timeline_messages(reply.events or [])
+        return timeline_messages(reply.events or [], remaining=reply.remaining)
     if reply.kind == "sequence":
         return sequence_messages(reply.anchor, reply.events or [], reply.direction or "after", sources=len(documents))
     if reply.kind == "sources":
@@ -72,7 +73,11 @@ def render(reply: Reply, *, documents: Sequence[DocumentRef], max_chars: int, fi
     if reply.kind == "help":
         return [help_text(max_chars, terminal=terminal) + (f"\n\n{admin_help}" if admin_help else "")]
     if reply.kind == "more":
+        if reply.continues == "timeline":
+            return timeline_messages(reply.events or [], remaining=reply.remaining, more=True)
         return more_passages(reply.passages) if reply.answer is not None else [more_of_nothing()]
+    if reply.kind == "sources_disagree" and reply.comparison is not None:
+        return comparison_messages(reply.comparison, sources=len(documents))
     if reply.kind == "source":
         return source_of_answer(reply.documents)
     if reply.kind == "vote":
@@ -175,18 +180,42 @@ def event_line(event: Event) -> str:
             f"— <i>{_publisher(event.document)}</i>")
 
 
-def timeline_messages(events: Sequence[Event]) -> list[str]:
-    """The dated events in order, one line each, over as many messages as they need (at most TIMELINE_MESSAGES)."""
+def timeline_messages(events: Sequence[Event], *, remaining: int = 0, more: bool = False) -> list[str]:
+    """A page of the dated events in order, one line each (at most TIMELINE_MESSAGES messages), saying how many
+    later events "more" shows."""
     if not events:
-        return ["None of my sources says when things happened."]
-    rows = ["<b>Timeline</b> (from my sources, earliest first)", *(event_line(e) for e in events)]
+        return ["That was the whole timeline." if more else "None of my sources says when things happened."]
+    heading = "<b>Timeline, continued</b>" if more else "<b>Timeline</b> (from my sources, earliest first)"
+    rows = [heading, *(event_line(e) for e in events)]
     messages_out = lines(rows)
     if len(messages_out) > TIMELINE_MESSAGES:
         messages_out = messages_out[:TIMELINE_MESSAGES]
         shown = sum(m.count("\n") + 1 for m in messages_out) - 1
-        messages_out[-1] += f"\n… and {count(len(events) - shown, 'later event')}."
+        remaining += len(events) - shown
+    if remaining:
+        messages_out[-1] += f"\n… and {count(remaining, 'later event')}: say <i>more</i> for them."
         messages_out[-1:] = lines(messages_out[-1].split("\n"))
     return messages_out
+
+
+def comparison_messages(comparison: Comparison, *, sources: int) -> list[str]:
+    """A question about the sources: what each source says on it and who it says says so, and whether their figures
+    differ. The bot takes no side: it says which speakers are official bodies and leaves the rest to the reader."""
+    if not comparison.passages:
+        return [decline(sources)]
+    if comparison.differ:
+        head = "My sources give different figures, and I can't tell which is right. Here is who says what:"
+    elif len({p.document.id for p in comparison.passages}) > 1:
+        head = "Here is what each of my sources says about it:"
+    else:
+        head = "Only one of my sources speaks to it:"
+    blocks = [head]
+    for passage, who, official in zip(comparison.passages, comparison.speakers, comparison.official):
+        said = (f"According to <b>{esc(who)}</b>{' (official)' if official else ''}, as "
+                f"{esc(passage.document.publisher or 'this source')} reports it:") if who else \
+            f"{esc(passage.document.publisher or 'This source')} says so itself, naming no one:"
+        blocks.append(said + "\n" + "\n".join(passage_blocks(passage)))
+    return pack(blocks)[:MAX_ANSWER_MESSAGES]
 
 
 def sequence_messages(anchor: Passage | None, events: Sequence[Event], direction: str, *, sources: int) -> list[str]:

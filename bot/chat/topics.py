@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,28 +26,67 @@ ConversationKey = tuple[object, object]  # (chat, sender): a chat, and a user in
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A person, group or thing the conversation named: as written ("Kursan Asanov", "the hostages", "Atambayev's
+    immunity"), what it is (`kind`), he or she (`gender`, "" when unknown or no person), whether it is a they, the
+    turn it was last named in, how many turns named it, and whether a question named it (`asked`) or only an
+    answer's quote did."""
+
+    text: str
+    kind: Literal["person", "group", "thing"]
+    gender: str = ""
+    plural: bool = False
+    turn: int = 0
+    count: int = 1
+    asked: bool = True
+
+    def to_list(self) -> list[object]:
+        return [self.text, self.kind, self.gender, self.plural, self.turn, self.count, self.asked]
+
+    @classmethod
+    def from_list(cls, data: list[object]) -> Mention:
+        text, kind, gender, plural, turn, count, asked = data
+        return cls(str(text), kind, str(gender), bool(plural), int(turn), int(count), bool(asked))  # type: ignore[arg-type]
+
+
+Shown = Literal["answer", "brief", "timeline", "sequence"]
+
+
+@dataclass(frozen=True)
 class Topic:
-    """What the last answered question left behind: the question as it was understood, the person a he/she
-    stands for, the person, place or thing an it/they stands for, and for the next message (a vote, "more",
-    "source?") the logged question and the quotes shown."""
+    """What the conversation left behind: the last question as it was understood, the logged question and the
+    quotes shown (for the next message: a vote, "more", "source?"), what was shown last (`shown`: an answer, a
+    brief, the timeline, what came next) and how far "more" has gone into it (`page`: the timeline's events shown),
+    the turn count, and the people, groups and things named so far, with how salient each is (`mentions`)."""
 
     question: str
-    person: str = ""
-    subject: str = ""
     question_id: int | None = None
     chunk_ids: tuple[int, ...] = ()
-    group: str = ""  # two or more people the question named ("atambayev and jeenbekov"): what a "they" may be
+    shown: Shown = "answer"
+    page: int = 0
+    turn: int = 0
+    mentions: tuple[Mention, ...] = ()
 
     def to_json(self) -> str:
-        return json.dumps({"question": self.question, "person": self.person, "subject": self.subject,
-                           "question_id": self.question_id, "chunk_ids": list(self.chunk_ids),
-                           "group": self.group})
+        return json.dumps({"question": self.question, "question_id": self.question_id,
+                           "chunk_ids": list(self.chunk_ids), "shown": self.shown, "page": self.page,
+                           "turn": self.turn, "mentions": [m.to_list() for m in self.mentions]})
 
     @classmethod
     def from_json(cls, text: str) -> Topic:
+        """A topic as kept; one kept by an older version (a person and a subject, no mentions) reads as a topic
+        with no mentions."""
         data = json.loads(text)
-        return cls(str(data["question"]), str(data.get("person", "")), str(data.get("subject", "")),
-                   data.get("question_id"), tuple(int(c) for c in data.get("chunk_ids", ())), str(data.get("group", "")))
+        mentions = []
+        for item in data.get("mentions", ()):
+            try:
+                mentions.append(Mention.from_list(item))
+            except (TypeError, ValueError):
+                continue
+        shown = data.get("shown", "answer")
+        return cls(str(data["question"]), data.get("question_id"), tuple(int(c) for c in data.get("chunk_ids", ())),
+                   shown if shown in ("answer", "brief", "timeline", "sequence") else "answer",
+                   int(data.get("page", 0)), int(data.get("turn", 0)), tuple(mentions))
 
 
 class ContextStore(Protocol):

@@ -25,7 +25,8 @@ from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".txt", ".md")
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
-RESERVED_NAMES = frozenset({"readme.md", "readme.txt", "synonyms.txt"})  # files in corpus/ that are not documents
+# files in corpus/ that are not documents
+RESERVED_NAMES = frozenset({"readme.md", "readme.txt", "synonyms.txt", "loanwords.txt"})
 HEADER_KEYS = ("title", "publisher", "date", "url")
 _DATE_TOKEN = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*")
 _HEADER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -173,7 +174,7 @@ def read_file(path: Path, *, source: str | None = None) -> DocumentRecord:
 
 
 def list_files(folder: Path) -> list[Path]:
-    """The corpus files in a folder (not recursive, sorted; hidden files, README and synonyms.txt skipped)."""
+    """The corpus files in a folder (not recursive, sorted; hidden files, README, synonyms.txt and loanwords.txt skipped)."""
     if not folder.is_dir():
         return []
     return sorted(

@@ -37,6 +37,11 @@ EVENT_HOLDOUT6 = ROOT / "benchmarks" / "data" / "event_holdout6.jsonl"
 SQUAD = ROOT / "benchmarks" / "data" / "squad"  # kept in the repository, CC BY-SA 4.0 (its README)
 # Written at the start of the meaning-layer round (issue 21), before any change; scored once, at its end.
 EVENT_HOLDOUT7 = ROOT / "benchmarks" / "data" / "event_holdout7.jsonl"
+# Written by three helpers at the start of the answer-model round (issue 28), from the two articles and readers'
+# styles alone, to train the answer model on (never scored as held-out).
+EVENT_TRAIN = {name: ROOT / "benchmarks" / "data" / f"event_train_{name}.jsonl" for name in ("a", "b", "c")}
+# Written at the start of the answer-model round (issue 28), before any change; scored once, at its end.
+EVENT_HOLDOUT8 = ROOT / "benchmarks" / "data" / "event_holdout8.jsonl"
 DIALOGUES_DEV = ROOT / "benchmarks" / "data" / "dialogues_dev.jsonl"
 # Written before any conversation code and scored once, at the end of that work.
 DIALOGUES_HOLDOUT = ROOT / "benchmarks" / "data" / "dialogues_holdout.jsonl"
@@ -44,6 +49,13 @@ CHATS_DEV = ROOT / "benchmarks" / "data" / "chats_dev.jsonl"
 # Written before the conversation round of issue 23 (readers' style, noise, votes, "more", "source?") and
 # scored once, at its end.
 CHATS_HOLDOUT = ROOT / "benchmarks" / "data" / "chats_holdout.jsonl"
+# Readers' chats (a student, a Kyrgyz reader in the diaspora, a fact-checker) with every message kind: a development
+# set written at the start of issue 29's round, and a holdout written before any change and scored once, at its end.
+READERS_DEV = ROOT / "benchmarks" / "data" / "readers_dev.jsonl"
+READERS_HOLDOUT = ROOT / "benchmarks" / "data" / "readers_holdout.jsonl"
+# Labelled messages for the message-kind classifier: three writers' to learn from, a fourth's held out.
+KINDS_TRAIN = ROOT / "benchmarks" / "data" / "kinds" / "train.jsonl"
+KINDS_HOLDOUT = ROOT / "benchmarks" / "data" / "kinds" / "holdout.jsonl"
 K = 10
 KEY = """How to read these tables (higher is better unless it says otherwise):
   P@1      share of answerable questions whose first quote holds a gold answer: what a user sees

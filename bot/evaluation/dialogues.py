@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answers.answering import Answerer
-from bot.answers.in_context import Understood, answer_understood
+from bot.answers.in_context import Reading, answer_readings, shared_chooser
 from bot.chat.followups import ask_in_context
 from bot.chat.topics import Contexts
 from bot.evaluation.datasets import K, correct, load_dialogues, load_event
+from bot.evaluation.events import pool_vectors
 from bot.search import KnowledgeBase
 from bot.service import LoggedAnswer
 
@@ -36,18 +37,20 @@ class _BareAnswerer:
         self.answerer = answerer
         self.knowledge = answerer.knowledge
 
-    def answer_in_context(self, question: str, understood: Understood, *,
-                          top_k: int | None = None) -> tuple[LoggedAnswer, Understood]:
-        answer, understood = answer_understood(self.answerer, question, understood, top_k)
-        return LoggedAnswer(answer, None), understood
+    def answer_in_context(self, question: str, readings: Sequence[Reading], *, top_k: int | None = None,
+                          shown: Sequence[int] = ()) -> tuple[LoggedAnswer, Reading]:
+        answer, reading = answer_readings(self.answerer, question, readings, top_k, shown=shown,
+                                          chooser=shared_chooser())
+        return LoggedAnswer(answer, None), reading
 
 
-def score_dialogues(dataset: str, path: Path, threshold: float, *, context: bool = True) -> DialogueScores:
+def score_dialogues(dataset: str, path: Path, threshold: float | None, *, context: bool = True) -> DialogueScores:
     """Second and third turns: P@1 of follow-ups (the quote first shown is right, and it is shown), P@1 of
-    questions that change the subject, and the share of unanswerable follow-ups declined."""
+    questions that change the subject, and the share of unanswerable follow-ups declined (with the meaning layer, as
+    the bot answers)."""
     pool, _ = load_event()
-    answerer = _BareAnswerer(Answerer(KnowledgeBase.build(pool.rows, pool.documents, synonyms=pool.synonyms),
-                                      threshold=threshold, top_k=K))
+    knowledge = KnowledgeBase.build(pool.rows, pool.documents, synonyms=pool.synonyms)
+    answerer = _BareAnswerer(Answerer(knowledge, threshold=threshold, top_k=K, vectors=pool_vectors(pool, knowledge)))
     text_of = {r.chunk_id: r.text for r in pool.rows}
     hits: dict[str, list[bool]] = {"follow-up": [], "change": [], "unanswerable": []}
     turns = 0

@@ -18,7 +18,7 @@ import numpy as np
 
 from bot.answers.answering import Answerer
 from bot.evaluation.datasets import (EVENT_HOLDOUT, EVENT_HOLDOUT2, EVENT_HOLDOUT3, EVENT_HOLDOUT4, EVENT_HOLDOUT5,
-                                     EVENT_HOLDOUT6, EVENT_HOLDOUT7, K, SQUAD, Item, Pool, correct, load_event,
+                                     EVENT_HOLDOUT6, EVENT_HOLDOUT7, EVENT_HOLDOUT8, EVENT_TRAIN, K, SQUAD, Item, Pool, correct, load_event,
                                      load_squad)
 from bot.search import KnowledgeBase
 from bot.search.encoder import shared_encoder
@@ -152,6 +152,8 @@ def available_datasets(names: Sequence[str]) -> tuple[dict[str, tuple[Pool, list
         "event-holdout5": lambda: load_event(EVENT_HOLDOUT5),
         "event-holdout6": lambda: load_event(EVENT_HOLDOUT6),
         "event-holdout7": lambda: load_event(EVENT_HOLDOUT7),
+        "event-holdout8": lambda: load_event(EVENT_HOLDOUT8),
+        **{f"event-train-{name}": (lambda path=path: load_event(path)) for name, path in EVENT_TRAIN.items()},
         "squad-a": lambda: load_squad(SQUAD / "squad-v1.1-dev-part-a.json.gz"),
         "squad-b": lambda: load_squad(SQUAD / "squad-v1.1-dev-part-b.json.gz"),
         "squad2": lambda: load_squad(SQUAD / "squad-v2.0-mini-dev-v2.0.json.gz"),

@@ -1,12 +1,11 @@
 """The meaning layer: what a small trained model adds to TF-IDF, which stays the retriever.
 
-Two uses kept, of the four measured (docs/quality.md):
+What it gives the answer model (`bot.answers`):
 - word neighbours: a question word the corpus never uses ("cops", "jail", "hurt") is matched to the corpus words
-  closest to it in meaning ("police", "prison", "injuries"), so it counts in the score; the decline rule still
-  reads it as unknown (letting a neighbour count there, or declining on a low cosine, cost unanswerable
-  declines on every development set);
-- sentence re-ranking: the lexical candidates are re-ordered by a blend of their lexical score and the cosine
-  between the question's vector and theirs.
+  closest to it in meaning ("police", "prison", "injuries"), so it counts in the lexical score (the model also
+  sees how much of the question only a neighbour matched);
+- the sentences closest in meaning to a question (`closest`), which join the lexical candidates;
+- the cosine between the question and each candidate, one of the model's strongest features.
 
 Sentence and word vectors are made when documents are indexed or added (by `Vectors.add`, in the background
 for a large corpus: until a candidate has its vector, its question is answered lexically) and kept beside the
@@ -18,6 +17,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,9 +36,11 @@ NEIGHBOUR_FLOOR = 0.6
 NEIGHBOURS = 3
 # A neighbour counts this share of its similarity (a synonym-table line counts 0.7, the word itself 1.0).
 NEIGHBOUR_FACTOR = 0.8
-# Re-ranking: blended = ALPHA * lexical / best lexical + (1 - ALPHA) * cosine; tuned on the development sets.
-ALPHA = 0.5
 BATCH = 64
+# Up to this many sentences, the ones closest in meaning to a question join its candidates (a float32 copy of their
+# vectors, 1.5 KB each, and one product per question: 4 ms at 250,000).
+DENSE_LIMIT = 250_000
+QUESTIONS_KEPT = 512
 MERGE_AT_LEAST = 1024
 
 
@@ -82,6 +84,9 @@ class Vectors:
         self._queue: list[tuple[list[int], list[str], list[str]]] = []
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
+        self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._dense: np.ndarray | None = None  # the sentence vectors as float32, for `closest`
+        self._dense_of: _Matrix | None = None
 
     # --- filling -----------------------------------------------------------------------------------------
 
@@ -182,7 +187,37 @@ class Vectors:
     # --- reading -----------------------------------------------------------------------------------------
 
     def question(self, text: str) -> np.ndarray:
-        return self.encoder.encode([text])[0]
+        """The vector of a question (or any short text); the last QUESTIONS_KEPT are kept, since one message is
+        read several ways (its kind, each reading, the answer) and each reading asks for it again."""
+        with self._lock:
+            found = self._questions.get(text)
+            if found is not None:
+                self._questions.move_to_end(text)
+                return found
+        vector = self.encoder.encode([text])[0]
+        with self._lock:
+            self._questions[text] = vector
+            while len(self._questions) > QUESTIONS_KEPT:
+                self._questions.popitem(last=False)
+        return vector
+
+    def closest(self, vector: np.ndarray, k: int) -> list[int]:
+        """The chunk ids of the `k` sentences closest in meaning to `vector`, closest first (none beyond
+        DENSE_LIMIT sentences, where a brute-force product would cost more than the answer: the lexical candidates
+        stand alone there)."""
+        with self._lock:
+            sentences = self._sentences
+            dense = self._dense if self._dense_of is sentences else None
+        if len(sentences.keys) == 0 or len(sentences.keys) > DENSE_LIMIT or k <= 0:
+            return []
+        if dense is None:
+            dense = sentences.vectors.astype(np.float32)
+            with self._lock:
+                if self._sentences is sentences:
+                    self._dense, self._dense_of = dense, sentences
+        similarity = dense @ vector
+        top = np.argpartition(-similarity, k - 1)[:k] if len(similarity) > k else np.arange(len(similarity))
+        return [int(sentences.keys[i]) for i in top[np.argsort(-similarity[top], kind="stable")]]
 
     def sentences(self, chunk_ids: Sequence[int]) -> np.ndarray | None:
         """The vectors of these sentences, or None while any of them has none yet."""
@@ -253,12 +288,3 @@ def with_neighbours(query: Query, vectors: Vectors, term_of_word: Callable[[str]
             if word:
                 still_unknown.append(word)
     return replace(query, concepts=tuple(concepts), unknown=tuple(still_unknown))
-
-
-def rerank(question_vector: np.ndarray, scores: Sequence[float], sentence_vectors: np.ndarray) -> list[int]:
-    """The order of the candidates by ALPHA * lexical / best + (1 - ALPHA) * cosine, best first."""
-    lexical = np.asarray(scores, dtype=np.float32)
-    top = float(lexical.max()) if len(lexical) else 0.0
-    blended = ALPHA * (lexical / top if top > 0 else lexical) + (1 - ALPHA) * (sentence_vectors @ question_vector)
-    return [int(i) for i in np.argsort(-blended, kind="stable")]
-
