@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 
-from bot.chat.topics import StoredContexts, Topic
+from bot.chat.topics import Mention, StoredContexts, Topic
 from bot.storage import Database
 from bot.storage.chat_state import ConversationStore, FloodStore
 from bot.telegram.flood import FloodGuard
 
-ASANOV = Topic("Who is Kursan Asanov?", person="Kursan Asanov", subject="Kursan Asanov", question_id=7,
-               chunk_ids=(3, 4))
+ASANOV = Topic("Who is Kursan Asanov?", question_id=7, chunk_ids=(3, 4), turn=1,
+               mentions=(Mention("Kursan Asanov", "person", "m", False, 1, 1, True),))
 
 
 def test_a_topic_set_by_one_instance_is_seen_by_another_until_it_expires(database_url: str) -> None:

@@ -33,7 +33,9 @@ FEATURES: tuple[str, ...] = ("probability", "gap", "best", *(f"kind {k}" for k i
                              "leaning", "leaning alone", "repeats", "answered")
 FOLDER = Path(__file__).resolve().parent
 CHOOSER = "readings_model.json"
-PINNED_SHA256: Final[dict[str, str]] = {}
+PINNED_SHA256: Final[dict[str, str]] = {
+    "readings_model.json": "4704e3c621b4d756b9a40c533d9523010df48f9f5156f5c2b70bbbcd7698292d",
+}
 
 
 @dataclass(frozen=True)

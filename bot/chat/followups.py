@@ -139,7 +139,6 @@ MENTIONS_KEPT = 12  # the most salient mentions a conversation keeps
 REFERENTS = 3  # readings per pronoun: its most salient compatible referents
 MAX_READINGS = 5  # readings of one message, the question as it stands included: each costs an answer
 QUOTE_GROUPS = 3  # groups an answer's quote leaves behind ("supporters", "raiders", "hostages")
-SHORT = 3  # a question with at most this many words of its own may lean on the last one ("Platform?", "Per whom?")
 
 
 def mentions_in(text: str, knowledge: KnowledgeBase, turn: int, *, asked: bool = True) -> list[Mention]:
@@ -265,7 +264,7 @@ def readings(text: str, topic: Topic | None, knowledge: KnowledgeBase, *,
         if named:  # "when did this happen exactly": the event itself
             found.append(Reading(_replace_word(text, pronoun, named), "the event", "event", 0, True))
     bare = _LEADS.sub("", text).strip(" ?.!")
-    if len(own) <= SHORT and not names_itself and not (leads and own and not _QUESTION_START.match(bare)):
+    if not own and not leaning and _OPENING_WH.match(bare):
         # "When?", "why", "Per whom?", "Platform?", "what accusations exactly": the question asks about the last
         # question, or about its answer
         subject = next((m.text for m in topic.mentions if m.turn == topic.turn and m.asked), None)

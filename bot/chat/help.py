@@ -52,8 +52,10 @@ def help_text(max_chars: int, *, terminal: bool = False) -> str:
             "<i>when?</i>\n\n"
             f"<b>What I can answer</b>\nOnly what my sources say about {EVENT_LINE}. I quote them word for word and "
             "name the source; when they disagree I show both. When they don't cover something I say so.\n\n"
-            "After an answer: <i>more</i> shows further passages, <i>source?</i> says where the quote comes from.\n\n"
-            "/sources lists my sources. An empty line quits."
+            "After an answer: <i>more</i> shows further passages, <i>source?</i> says where the quote comes from; "
+            "<i>do the sources disagree?</i> shows what each says.\n\n"
+            "/brief tells the story in a few quotes (<code>/brief the hostages</code>: one subject's), /timeline the "
+            "events in order (<i>more</i> goes on). /sources lists my sources. An empty line quits."
         )
     return (
         "<b>How to ask</b>\n"

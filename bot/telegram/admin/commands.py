@@ -22,8 +22,8 @@ from bot.telegram.admin.arguments import MAX_USER_ID, command_number
 from bot.telegram.admin.documents import (WAITING_FOR_DOCUMENT, add_command, add_timed_out, ask_to_remove, cancel,
                                           list_documents, offer_page, offer_post, press_admin_button,
                                           receive_file, receive_text, reindex, restore_document)
-from bot.telegram.admin.reports import (add_synonym, export_log, list_synonyms, remove_synonym, show_stats,
-                                        show_unanswered, threshold)
+from bot.telegram.admin.reports import (add_synonym, export_log, list_loanwords, list_synonyms, remove_synonym,
+                                        show_stats, show_unanswered, threshold)
 from bot.telegram.context import BotContext
 from bot.telegram.replies import send
 
@@ -104,6 +104,7 @@ COMMANDS: tuple[AdminCommand, ...] = (
     AdminCommand("synonyms", list_synonyms, "", "List the synonym table"),
     AdminCommand("synonym_add", add_synonym, "A = B [= C]", "Add words that mean the same"),
     AdminCommand("synonym_remove", remove_synonym, "N", "Remove a line of the synonym table"),
+    AdminCommand("loanwords", list_loanwords, "", "List the words of other languages read in questions"),
     AdminCommand("admins", list_admins, "", "List admins"),
     AdminCommand("admin_add", add_admin, "ID", "Make a user an admin"),
     AdminCommand("admin_remove", remove_admin, "ID", "Take admin rights away from a user"),

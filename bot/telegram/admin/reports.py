@@ -69,6 +69,12 @@ async def list_synonyms(update: Update, context: BotContext) -> None:
     await send(update.effective_message, texts.synonyms_list(lines), quote=False)  # type: ignore[arg-type]
 
 
+async def list_loanwords(update: Update, context: BotContext) -> None:
+    """List the loanword table: the words of other languages readers mix into questions, and what they mean."""
+    table = context.services.service.loanwords
+    await send(update.effective_message, texts.loanwords_list(table.lines), quote=False)  # type: ignore[arg-type]
+
+
 async def add_synonym(update: Update, context: BotContext) -> None:
     """Add a line to the synonym table; it applies at once, here and in every instance."""
     message = update.effective_message

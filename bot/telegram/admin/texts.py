@@ -271,6 +271,18 @@ def synonyms_list(numbered: Sequence[tuple[int, str]]) -> list[str]:
     return lines(rows)
 
 
+def loanwords_list(table: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """The loanword table as corpus/loanwords.txt gives it: each meaning with the words read as it."""
+    if not table:
+        return ["The loanword table is empty: put lines like <code>how many = skolko = сколько</code> in "
+                "corpus/loanwords.txt."]
+    rows = ["<b>Loanwords</b> (words of other languages readers mix into questions, read as the English first; "
+            "~ marks one read so only beside another)"]
+    rows += [f"<b>{esc(english)}</b> = {esc(' = '.join(words))}" for english, words in table]
+    rows.append("They come from corpus/loanwords.txt, read when the bot starts.")
+    return lines(rows)
+
+
 def synonym_usage() -> str:
     return "Please write the words that mean the same, e.g. <code>/synonym_add death toll = killed = died</code>."
 
