@@ -99,6 +99,7 @@ class QAService:
         top_k: int = 3,
         admin_ids: frozenset[int] = frozenset(),
         index_dir: Path | None = None,
+        vectors_dir: Path | None = None,
         meaning: bool = False,
     ) -> None:
         self.database = database
@@ -106,7 +107,11 @@ class QAService:
         loaded = shared_load(meaning)  # one model per process, hash-checked before it loads
         self.meaning_off = loaded.reason  # why answers are lexical, when they are
         self.vectors = Vectors(loaded.encoder) if loaded.encoder is not None else None
+        if self.vectors is not None:  # folding the saved parts together keeps only the current sentences' vectors
+            self.vectors.live_keys = lambda: self.index.knowledge.table.keys
         self.index_dir = index_dir
+        # the sentence vectors' own folder (beside the index, never inside it: a new index replaces its folder)
+        self.vectors_dir = vectors_dir or (index_dir.with_name(index_dir.name + "-vectors") if index_dir else None)
         self.store = DocumentStore(database)
         self.questions = QuestionLog(database)
         self.reports = QuestionReports(database)
@@ -134,8 +139,8 @@ class QAService:
         if self.vectors is None:
             log.warning("answering lexically: %s", self.meaning_off)
         else:
-            if self.index_dir is not None:
-                self.vectors.load(self.index_dir)
+            if self.vectors_dir is not None:
+                self.vectors.load(self.vectors_dir)
             self._vectorise()
         return report
 
@@ -146,12 +151,14 @@ class QAService:
             return
         knowledge = self.index.knowledge
         table = knowledge.table
-        missing = self.vectors.missing(table.ids)
+        missing = self.vectors.missing(table.keys)
         background = len(missing) > FOREGROUND_VECTORS
-        self.vectors.add(table.ids[missing].tolist(), [table.text(int(i)) for i in missing], knowledge.surface,
+        if len(missing) and self.vectors.folder is not None:
+            log.info("making %d sentence vectors%s", len(missing), " in the background" if background else "")
+        self.vectors.add(table.keys[missing].tolist(), [table.text(int(i)) for i in missing], knowledge.surface,
                          background=background)
-        if not background and self.index_dir is not None:
-            self.vectors.save(self.index_dir)
+        if not background:
+            self.vectors.checkpoint()  # (in the background, the worker checkpoints as it goes)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -299,9 +306,11 @@ class QAService:
         return documents or changed
 
     def flush(self) -> None:
+        """Finish saving (at shutdown, and in tests): the index save in progress, and the sentence vectors made
+        since their last checkpoint."""
         self.index.flush()
-        if self.vectors is not None and self.index_dir is not None and self.vectors.wait(0):
-            self.vectors.save(self.index_dir)
+        if self.vectors is not None:
+            self.vectors.checkpoint()
 
     def add_synonym(self, text: str, *, added_by: str) -> tuple[int, str]:
         """Add a line to the synonym table (ValueError saying what is wrong with it); it applies at once."""

@@ -136,7 +136,8 @@ class Answerer:
         candidate has its sentence vector (until then, as they are)."""
         if self.vectors is None or len(passages) < 2:
             return passages
-        sentences = self.vectors.sentences([p.chunk_id for p in passages])
+        keys = self.knowledge.table.keys_of([p.chunk_id for p in passages])
+        sentences = self.vectors.sentences(keys) if keys is not None else None
         if sentences is None:
             return passages
         order = meaning.rerank(self.vectors.question(question), [p.score for p in passages], sentences)
