@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.answers.answering import DEFAULT_THRESHOLD
 from bot.intake.reading import ReadLimits
+from bot.storage.db import Timeouts
 
 # The project's folder when the package runs from a checkout (make run, an editable install): its corpus, data
 # and .env are found from any working directory. Installed elsewhere, paths are relative to the working directory.
@@ -33,6 +34,12 @@ class Settings(BaseSettings):
     data_dir: Path = _HOME / "data"
     database_url: str | None = None
     corpus_dir: Path = _HOME / "corpus"
+    # how long the database may take (bot/storage/db.py Timeouts) and how long a reply waits for it
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_statement_timeout_seconds: float = Field(default=10.0, gt=0)
+    sqlite_busy_timeout_seconds: float = Field(default=5.0, ge=0)
+    database_wait_seconds: float = Field(default=0.5, gt=0)
+    question_backlog: int = Field(default=10_000, ge=0)
 
     decline_threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)
     top_k: int = Field(default=3, ge=1, le=20)
@@ -76,6 +83,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'eventbot.sqlite3').resolve()}"
+
+    @property
+    def database_timeouts(self) -> Timeouts:
+        return Timeouts(connect=self.database_connect_timeout_seconds, statement=self.database_statement_timeout_seconds,
+                        busy=self.sqlite_busy_timeout_seconds, wait=self.database_wait_seconds)
 
     @property
     def index_dir(self) -> Path:
