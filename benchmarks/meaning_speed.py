@@ -49,7 +49,7 @@ def large(size: int, seconds: float, questions: list[str]) -> dict[str, object]:
             asked = time.perf_counter()
             service.answer(question)
             times.append((time.perf_counter() - asked) * 1000)
-    made = size - len(service.vectors.missing(service.knowledge.table.ids))
+    made = size - len(service.vectors.missing(service.knowledge.table.keys))
     return {"sentences": size, "first_answer_s": round(first, 2), "answer_while_vectorising": percentiles(times),
             "vectors_made": made, "vectors_per_s": round(made / (time.perf_counter() - began), 1)}
 

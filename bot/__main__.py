@@ -68,8 +68,9 @@ def open_service(settings: Settings, corpus: Path | None = None) -> QAService:
         service = QAService(Database.in_memory(), threshold=settings.decline_threshold, top_k=settings.top_k,
                             meaning=settings.meaning)
     else:
-        service = QAService(Database(settings.resolved_database_url), threshold=settings.decline_threshold,
-                            top_k=settings.top_k, index_dir=settings.index_dir, meaning=settings.meaning)
+        service = QAService(Database(settings.resolved_database_url, timeouts=settings.database_timeouts),
+                            threshold=settings.decline_threshold, top_k=settings.top_k, index_dir=settings.index_dir,
+                            meaning=settings.meaning)
     folder = corpus if corpus is not None else settings.corpus_dir
     files = list_files(folder)
     report = service.start(folder, progress=lambda paths: _progress(paths, total=len(files), desc="Reading corpus"))
@@ -83,7 +84,7 @@ def wait_for_vectors(service: QAService, stream: TextIO = sys.stderr) -> None:
     vectors = service.vectors
     if vectors is None or vectors.wait(0):
         return
-    ids = service.knowledge.table.ids
+    ids = service.knowledge.table.keys
     total = len(vectors.missing(ids))
     with tqdm(total=total, desc="Sentence vectors", unit="sentence", file=stream, disable=None) as bar:
         while not vectors.wait(1.0):
@@ -171,7 +172,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             paths.append(path)
         else:
             print(f"skipped {raw}: no such file or folder", file=sys.stderr)
-    service = QAService(Database(settings.resolved_database_url), threshold=settings.decline_threshold)
+    service = QAService(Database(settings.resolved_database_url, timeouts=settings.database_timeouts),
+                        threshold=settings.decline_threshold)
     service.database.migrate()
     report = add_files(
         service.store, paths, added_by="cli", progress=lambda items: _progress(items, total=len(paths), desc="Ingesting")
@@ -185,7 +187,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    Database(settings.resolved_database_url).migrate()
+    Database(settings.resolved_database_url, timeouts=settings.database_timeouts).migrate()
     print("database is up to date")
     return EXIT_OK
 

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.intake.reading import ReadLimits
+from bot.storage.db import Timeouts
 
 # The project's folder when the package runs from a checkout (make run, an editable install): its corpus, data
 # and .env are found from any working directory. Installed elsewhere, paths are relative to the working directory.
@@ -32,6 +33,12 @@ class Settings(BaseSettings):
     data_dir: Path = _HOME / "data"
     database_url: str | None = None
     corpus_dir: Path = _HOME / "corpus"
+    # how long the database may take (bot/storage/db.py Timeouts) and how long a reply waits for it
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_statement_timeout_seconds: float = Field(default=10.0, gt=0)
+    sqlite_busy_timeout_seconds: float = Field(default=5.0, ge=0)
+    database_wait_seconds: float = Field(default=0.5, gt=0)
+    question_backlog: int = Field(default=10_000, ge=0)
 
     # the answer model's probability below which a question is declined; unset: the one chosen in training
     decline_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -77,6 +84,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'eventbot.sqlite3').resolve()}"
+
+    @property
+    def database_timeouts(self) -> Timeouts:
+        return Timeouts(connect=self.database_connect_timeout_seconds, statement=self.database_statement_timeout_seconds,
+                        busy=self.sqlite_busy_timeout_seconds, wait=self.database_wait_seconds)
 
     @property
     def index_dir(self) -> Path:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,11 +43,12 @@ from bot.search.textproc import STOP_WORDS, words
 from bot.storage import Database, DocumentStore
 from bot.storage.admin import AdminRegistry, SettingsStore
 from bot.storage.documents import AddResult
-from bot.storage.questions import QuestionLog, QuestionReports, VoteResult
+from bot.storage.questions import BACKLOG, QuestionLog, QuestionReports, Stats, VoteResult, utcnow
 from bot.storage.sync import SyncReport, sync_folder
 from bot.storage.synonyms import SynonymStore
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 THRESHOLD_KEY = "decline_threshold"
 # Up to this many sentences, their vectors are made before the first answer (the seed corpus: half a second);
@@ -103,16 +105,22 @@ class QAService:
         top_k: int = 3,
         admin_ids: frozenset[int] = frozenset(),
         index_dir: Path | None = None,
+        vectors_dir: Path | None = None,
         meaning: bool = False,
+        question_backlog: int = BACKLOG,
     ) -> None:
         self.database = database
         # The meaning layer: on in the bot by default (MEANING), off for a bare service (a script, a test)
         loaded = shared_load(meaning)  # one model per process, hash-checked before it loads
         self.meaning_off = loaded.reason  # why answers are lexical, when they are
         self.vectors = Vectors(loaded.encoder) if loaded.encoder is not None else None
+        if self.vectors is not None:  # folding the saved parts together keeps only the current sentences' vectors
+            self.vectors.live_keys = lambda: self.index.knowledge.table.keys
         self.index_dir = index_dir
+        # the sentence vectors' own folder (beside the index, never inside it: a new index replaces its folder)
+        self.vectors_dir = vectors_dir or (index_dir.with_name(index_dir.name + "-vectors") if index_dir else None)
         self.store = DocumentStore(database)
-        self.questions = QuestionLog(database)
+        self.questions = QuestionLog(database, backlog=question_backlog)
         self.reports = QuestionReports(database)
         self.admins = AdminRegistry(database, admin_ids)
         self.saved_settings = SettingsStore(database)
@@ -142,8 +150,8 @@ class QAService:
         if self.vectors is None:
             log.warning("answering lexically: %s", self.meaning_off)
         else:
-            if self.index_dir is not None:
-                self.vectors.load(self.index_dir)
+            if self.vectors_dir is not None:
+                self.vectors.load(self.vectors_dir)
             self._vectorise()
         return report
 
@@ -154,12 +162,14 @@ class QAService:
             return
         knowledge = self.index.knowledge
         table = knowledge.table
-        missing = self.vectors.missing(table.ids)
+        missing = self.vectors.missing(table.keys)
         background = len(missing) > FOREGROUND_VECTORS
-        self.vectors.add(table.ids[missing].tolist(), [table.text(int(i)) for i in missing], knowledge.surface,
+        if len(missing) and self.vectors.folder is not None:
+            log.info("making %d sentence vectors%s", len(missing), " in the background" if background else "")
+        self.vectors.add(table.keys[missing].tolist(), [table.text(int(i)) for i in missing], knowledge.surface,
                          background=background)
-        if not background and self.index_dir is not None:
-            self.vectors.save(self.index_dir)
+        if not background:
+            self.vectors.checkpoint()  # (in the background, the worker checkpoints as it goes)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -187,18 +197,42 @@ class QAService:
 
     def record(self, answer: Answer, *, chat_type: str, chat_id: int | None, user_id: int | None,
                latency_ms: float) -> LoggedAnswer:
-        """Log an answered (or declined) question as the user asked it."""
+        """Log an answered (or declined) question as the user asked it. The answer waits for the database at most
+        DATABASE_WAIT_SECONDS; a question it cannot take now is kept and logged when it is back."""
         best = answer.passages[0] if answer.passages else None
+        fields = {"chat_type": chat_type, "chat_id": chat_id, "user_id": user_id, "answered": answer.answered,
+                  "top_chunk_id": best.chunk_id if best else None, "top_score": best.score if best else None,
+                  "latency_ms": latency_ms, "asked_at": utcnow()}
         try:
-            question_id: int | None = self.questions.record(
-                answer.question, chat_type=chat_type, chat_id=chat_id, user_id=user_id, answered=answer.answered,
-                top_chunk_id=best.chunk_id if best else None, top_score=best.score if best else None,
-                latency_ms=latency_ms,
-            )
+            question_id: int | None = self._database(self.questions.record, answer.question, **fields)
         except SQLAlchemyError as error:
-            log.warning("could not log a question: %s", type(error).__name__)
+            log.warning("could not log a question now (%s); it is kept to be logged later", _reason(error))
+            self.questions.keep_for_later(answer.question, **fields)
             question_id = None
+        else:
+            if self.questions.waiting:
+                self.log_kept_questions()
         return LoggedAnswer(answer, question_id)
+
+    def _database(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A database call that an answer waits for only briefly (`bot.storage.gate`)."""
+        return self.database.gate.call(fn, *args, wait=self.database.timeouts.wait, **kwargs)
+
+    def log_kept_questions(self) -> int:
+        """Log the questions kept during a database outage; how many (0 while it is still out)."""
+        logged = 0
+        try:
+            while self.questions.waiting:
+                done = self._database(self.questions.log_kept)
+                if not done:
+                    break
+                logged += done
+        except SQLAlchemyError as error:
+            log.warning("%d questions asked during the outage are still waiting to be logged (%s)",
+                        self.questions.waiting, _reason(error))
+        if logged:
+            log.info("logged %d questions asked while the database was unavailable", logged)
+        return logged
 
     def answer_in_context(self, question: str, readings: Sequence[Reading], *, top_k: int | None = None,
                           asker: Asker | None = None, shown: Sequence[int] = ()) -> tuple[LoggedAnswer, Reading]:
@@ -224,7 +258,7 @@ class QAService:
 
     def asked(self, question_id: int, user_id: int) -> str | None:
         """A logged question as it was asked, for its asker alone (NotTheAsker otherwise); None when it is gone."""
-        logged = self.questions.get(question_id)
+        logged = self._database(self.questions.get, question_id)
         if logged is None:
             return None
         if logged.user_id != user_id:
@@ -287,7 +321,11 @@ class QAService:
 
     def vote(self, question_id: int, user_id: int, value: int) -> VoteResult:
         """The asker's 👍 (+1) or 👎 (-1) on the answer to their question."""
-        return self.questions.vote(question_id, user_id, value)
+        return self._database(self.questions.vote, question_id, user_id, value)
+
+    def stats(self) -> Stats:
+        """Usage figures, with the questions this instance could not log yet (or at all)."""
+        return replace(self.reports.stats(), waiting=self.questions.waiting, lost=self.questions.lost)
 
     # --- documents -----------------------------------------------------------------------------------------
 
@@ -316,12 +354,19 @@ class QAService:
         documents = self.index.refresh()
         if documents:
             self._vectorise()
+        if self.questions.waiting:
+            self.log_kept_questions()
         return documents or changed
 
     def flush(self) -> None:
+        """Finish saving (at shutdown, and in tests): the index save in progress, and the sentence vectors made
+        since their last checkpoint."""
         self.index.flush()
-        if self.vectors is not None and self.index_dir is not None and self.vectors.wait(0):
-            self.vectors.save(self.index_dir)
+        if self.vectors is not None:
+            self.vectors.checkpoint()
+        if self.questions.waiting and not self.log_kept_questions():
+            log.warning("%d questions asked while the database was unavailable could not be logged",
+                        self.questions.waiting)
 
     def add_synonym(self, text: str, *, added_by: str) -> tuple[int, str]:
         """Add a line to the synonym table (ValueError saying what is wrong with it); it applies at once."""
@@ -355,6 +400,12 @@ class QAService:
             if answer.answered and answer.passages[0].document.id == document_id:
                 return question
         return None
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    """One line on a database error for the log (a driver's message can run to many lines)."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"[:200]
 
 
 _NAME_RUN = re.compile(r"(?<=[a-z0-9,;:)] )((?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)?)*)")

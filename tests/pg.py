@@ -11,6 +11,7 @@ import itertools
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -46,6 +47,33 @@ class PostgresServer:
 
     def start(self) -> None:
         subprocess.run([*self._control, "-w", "-t", "60", "start"], check=True, capture_output=True)
+
+    def processes(self) -> list[int]:
+        """The server's processes: the postmaster (first line of postmaster.pid) and every backend it started."""
+        data = Path(self._control[self._control.index("-D") + 1])
+        postmaster = int((data / "postmaster.pid").read_text().split()[0])
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                    children.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        """Freeze the server (SIGSTOP to every process of it): it answers nothing, and refuses nothing either."""
+        self._signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, sig: signal.Signals) -> None:
+        for pid in self.processes():
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                continue  # a backend that ended meanwhile
 
     def admin_url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"

@@ -138,3 +138,35 @@ def test_the_webhook_refuses_a_body_over_its_limit(tmp_path: Path) -> None:
     finally:
         stop_bot(process)
         api.stop()
+
+
+def test_slow_documents_never_delay_a_readers_question(tmp_path: Path) -> None:
+    """Finding 7: uploads waiting for a parse worker held the threads answers run on: with 8 slow PDFs from 8
+    admins, a reader's question waited 60 s. They now wait on the reader's own queue."""
+    admins = list(range(ADMIN, ADMIN + 8))
+    api = FakeBotApi(TOKEN).start()
+    process = start_bot(api, tmp_path, ADMIN_IDS=",".join(map(str, admins)), FLOOD_LIMIT="100",
+                        PARSE_TIMEOUT_SECONDS="20", PARSE_CPU_SECONDS="20")
+    try:
+        api.wait_for(lambda c: c.method == "setMyCommands", timeout=60)
+        mark = api.mark()
+        for admin in admins:
+            api.send_document("forms.pdf", hostile_files.heavy_form_pdf(calls=50_000), user_id=admin)
+        deadline = time.monotonic() + 30
+        while sum(c.method == "getFile" for c in api.calls[mark:]) < len(admins):
+            assert time.monotonic() < deadline, "the uploads were not all taken"
+            time.sleep(0.1)
+        time.sleep(1.0)  # two are being read, six wait for a worker
+        waits = []
+        for user in range(OTHER, OTHER + 5):
+            other = api.mark()
+            asked = time.monotonic()
+            api.send_text("How many people were admitted to hospital?", user_id=user)
+            assert "<b>36</b> people" in reply(api, user, other, timeout=10).params["text"]
+            waits.append(time.monotonic() - asked)
+            time.sleep(0.5)
+        assert max(waits) < 2, waits
+        print(f"\n8 slow PDFs being read: readers answered in {', '.join(f'{w * 1000:.0f}' for w in waits)} ms")
+    finally:
+        stop_bot(process)
+        api.stop()

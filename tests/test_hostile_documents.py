@@ -157,6 +157,27 @@ HOSTILE_TEXT = ("The \x1b[31mred\x1b[0m raid \x1b]52;c;ZXZpbA==\x07began at dawn
                 "Supporters\x07 held\tthe gates.\x7f")
 
 
+def test_documents_beyond_the_readers_queue_are_refused_at_once() -> None:
+    """Finding 7: parses wait on the reader's own threads and queue; beyond it a document is refused at once."""
+    from bot.intake.reading import ReadError
+
+    slow = DocumentReader(ReadLimits(cpu_seconds=5, wall_seconds=5), workers=1, queue=1)
+    try:
+        pdf = hostile_files.heavy_form_pdf()
+        reading = [slow.submit("file", lambda: slow.upload(pdf, filename="forms.pdf")) for _ in range(2)]
+        began = time.monotonic()
+        refused = slow.submit("file", lambda: slow.upload(b"title: x\n\nA sentence.", filename="x.txt"))
+        with pytest.raises(ReadError) as error:
+            refused.result(timeout=1)
+        assert error.value.refusal == "reader_busy" and time.monotonic() - began < 0.5
+        with pytest.raises(ReadError, match="took_too_long"):
+            reading[0].result(timeout=30)
+    finally:
+        slow.close()
+    with pytest.raises(ReadError, match="reader_stopped"):
+        reading[1].result(timeout=30)
+
+
 def test_terminal_escapes_never_reach_the_store_or_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     record = parse_upload(HOSTILE_TEXT.encode(), filename="raid.txt", caption="title: Raid\x1b[2J | publisher: X\x9d")
     assert record.text == "The red raid began at dawn on Wednesday.\nSupporters held\tthe gates."

@@ -26,7 +26,7 @@ def vectors(seed_service: QAService) -> Vectors:
     assert encoder is not None, "the model wheel is part of the lock: it must be installed"
     table = seed_service.knowledge.table
     made = Vectors(encoder)
-    made.add(table.ids.tolist(), [table.text(i) for i in range(len(table))], seed_service.knowledge.surface)
+    made.add(table.keys.tolist(), [table.text(i) for i in range(len(table))], seed_service.knowledge.surface)
     return made
 
 
@@ -95,4 +95,5 @@ def test_a_new_document_gets_its_vectors_at_once() -> None:
     result = service.add_document(DocumentRecord(title="Leopards", text="Rangers counted seventeen snow leopards "
                                                  "in the Sarychat reserve."), added_by="test")
     rows = service.knowledge.chunks_of(result.document_id)
-    assert rows and service.vectors.sentences([r.chunk_id for r in rows]) is not None
+    keys = service.knowledge.table.keys_of([r.chunk_id for r in rows])
+    assert rows and keys is not None and service.vectors.sentences(keys) is not None

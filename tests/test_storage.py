@@ -180,3 +180,20 @@ def test_two_instances_starting_at_once_take_each_seed_line_in_once(postgres: Po
     db = Database(url)
     assert [line for _, line in SynonymStore(db).lines()] == shipped
     db.dispose()
+
+
+def test_questions_the_database_could_not_take_are_logged_later_or_counted_lost(database: Database) -> None:
+    """Finding 9: questions asked during a database outage were not logged at all."""
+    import datetime as dt
+
+    from bot.storage.questions import QuestionLog, QuestionReports
+
+    log = QuestionLog(database, backlog=3)
+    asked = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.timezone.utc)
+    for i in range(5):
+        log.keep_for_later(f"question {i}", chat_type="private", chat_id=1, user_id=1, answered=True,
+                           top_chunk_id=None, top_score=None, latency_ms=1.0, asked_at=asked)
+    assert (log.waiting, log.lost) == (3, 2)
+    assert log.log_kept() == 3 and log.waiting == 0
+    stats = QuestionReports(database).stats(now=asked)
+    assert stats.total == 3 and stats.today == 3  # logged with the time they were asked

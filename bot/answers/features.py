@@ -20,6 +20,7 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +96,23 @@ class _Facts:
         self._lock = threading.Lock()
         self._cues = np.concatenate([s.cues for s in knowledge.retriever.segments_]) if knowledge.retriever.segments_ \
             else np.zeros(0, dtype=np.uint8)
+        self._by_key: tuple[np.ndarray, np.ndarray] | None = None
+
+    def chunks_of(self, keys: Sequence[int]) -> list[int]:
+        """The chunk ids of sentences with these text keys (`ChunkTable.keys`), in the keys' order: a key is a
+        sentence's text, so two chunks may share one, and a key of a sentence no longer indexed has none."""
+        if self._by_key is None:
+            table = self.knowledge.table
+            order = np.argsort(table.keys, kind="stable")
+            self._by_key = (table.keys[order], table.ids[order])
+        sorted_keys, ids = self._by_key
+        found: list[int] = []
+        for key in keys:
+            at = int(np.searchsorted(sorted_keys, key))
+            while at < len(sorted_keys) and sorted_keys[at] == key:
+                found.append(int(ids[at]))
+                at += 1
+        return found
 
     def get(self, row: ChunkRow) -> SentenceFacts:
         with self._lock:
@@ -172,15 +190,18 @@ def candidates(knowledge: KnowledgeBase, vectors: Vectors | None, question: str)
     lexical = {hit.chunk_id: (hit.score, rank) for rank, hit in enumerate(knowledge.search(query, LEXICAL))}
     ids = list(lexical)
     question_vector = vectors.question(asked) if vectors is not None else None
-    if question_vector is not None:
-        ids += [c for c in vectors.closest(question_vector, SEMANTIC) if c not in lexical]
+    facts = facts_of(knowledge)
+    if question_vector is not None and vectors is not None:
+        # (keys of sentences no longer indexed may be among the closest: a few more are asked for)
+        close = facts.chunks_of(vectors.closest(question_vector, SEMANTIC + SEMANTIC // 2))
+        ids += [c for c in dict.fromkeys(close) if c not in lexical][:SEMANTIC]
     rows = [(c, knowledge.chunk(c)) for c in ids]
     kept = [(c, r) for c, r in rows if r is not None and r.document_id in knowledge.documents]
     ids = [c for c, _ in kept]
-    sentence_vectors = vectors.sentences(ids) if vectors is not None and ids else None
+    keys = knowledge.table.keys_of(ids) if vectors is not None and ids else None
+    sentence_vectors = vectors.sentences(keys) if vectors is not None and keys is not None else None
     cosines = sentence_vectors @ question_vector if sentence_vectors is not None and question_vector is not None \
         else None
-    facts = facts_of(knowledge)
     sentence_facts = [facts.get(r) for _, r in kept]
     kind = question_type(asked)
     features = _features(knowledge, query, plain, asked, kind, ids, lexical, cosines, sentence_facts)

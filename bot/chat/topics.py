@@ -133,6 +133,10 @@ class Contexts:
             while len(self._topics) > self.limit:
                 self._topics.popitem(last=False)
 
+    def drop(self, key: ConversationKey) -> None:
+        with self._lock:
+            self._topics.pop(key, None)
+
     def forget(self, sender: object) -> int:
         """Drop the conversations of `sender` (/forgetme); how many were dropped."""
         with self._lock:
@@ -143,13 +147,15 @@ class Contexts:
 
 
 class StoredContexts:
-    """Topics kept in the database (`ConversationStore`) for every instance to see, with their expiry; while the
-    database is briefly gone, each instance keeps them in memory."""
+    """Topics kept in the database (`ConversationStore`) for every instance to see, with their expiry. A reply
+    waits for the database at most DATABASE_WAIT_SECONDS (through its `Gate`); while it is slow or gone, each
+    instance keeps the topics in memory, and a topic kept there meanwhile is newer than the database's."""
 
     def __init__(self, store: ConversationStore, seconds: float = DEFAULT_CONTEXT_SECONDS) -> None:
         self.store = store
         self.seconds = seconds
         self.fallback = Contexts(seconds)
+        self.gate, self.wait = store.db.gate, store.db.timeouts.wait
 
     @staticmethod
     def _key(key: ConversationKey) -> str:
@@ -158,22 +164,29 @@ class StoredContexts:
     def get(self, key: ConversationKey) -> Topic | None:
         if self.seconds <= 0:
             return None
+        kept = self.fallback.get(key)
+        if kept is not None:
+            return kept
         try:
-            found = self.store.get(self._key(key))
+            found = self.gate.call(self.store.get, self._key(key), wait=self.wait)
         except SQLAlchemyError:
             log.warning("conversation context unavailable; using this instance's memory meanwhile")
-            return self.fallback.get(key)
-        return Topic.from_json(found) if found is not None else self.fallback.get(key)
+            return None
+        return Topic.from_json(found) if found is not None else None
 
     def set(self, key: ConversationKey, topic: Topic) -> None:
         if self.seconds <= 0:
             return
         try:
-            self.store.set(self._key(key), None if key[1] is None else str(key[1]), topic.to_json(), self.seconds)
+            self.gate.call(self.store.set, self._key(key), None if key[1] is None else str(key[1]), topic.to_json(),
+                           self.seconds, wait=self.wait)
         except SQLAlchemyError:
             log.warning("could not keep the conversation context; keeping it in memory meanwhile")
             self.fallback.set(key, topic)
+        else:
+            self.fallback.drop(key)
 
     def forget(self, sender: object) -> int:
         dropped = self.fallback.forget(sender)
-        return dropped + self.store.forget(str(sender))
+        return dropped + self.gate.call(self.store.forget, str(sender), wait=self.store.db.timeouts.statement,
+                                        optional=False)

@@ -50,7 +50,8 @@ def pool_vectors(pool: Pool, knowledge: KnowledgeBase) -> Vectors | None:
     if encoder is None:
         return None
     vectors = Vectors(encoder)
-    vectors.add([r.chunk_id for r in pool.rows], [r.text for r in pool.rows], knowledge.surface)
+    table = knowledge.table
+    vectors.add(table.keys.tolist(), [table.text(i) for i in range(len(table))], knowledge.surface)
     return vectors
 
 

@@ -1,8 +1,10 @@
 """Reading untrusted documents (uploads, forwarded files, fetched pages) in the sandbox, never in the bot.
 
 `DocumentReader` owns a small pool of worker processes (`bot.intake.sandbox`) running `bot.intake.extraction`'s
-jobs. Its calls block (front ends run them in a thread) and return a `ReadDocument` (the record and its sentences,
-ready to store) or raise a DocumentError. A refusal by the reader itself is a `ReadError` that carries the facts
+jobs. Its calls block and return a `ReadDocument` (the record and its sentences, ready to store) or raise a
+DocumentError; `submit` queues one on the reader's own threads (one per worker) and a bounded queue, so that
+documents waiting for a worker never hold threads anything else needs (the bot's answers), and a document
+beyond the queue is refused at once ("busy"). A refusal by the reader itself is a `ReadError` that carries the facts
 (the file took too long to read, needed too much memory, or holds more text or sentences than allowed; what, and
 the limit) and no wording: the admins' texts say it (`bot.telegram.admin.texts.refusal`). Nothing is stored on a
 refusal: the caller only stores what it is given.
@@ -11,6 +13,9 @@ refusal: the caller only stores what it is given.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -35,7 +40,8 @@ class ReadLimits:
 
 Kind = Literal["file", "page"]
 Refusal = Literal["took_too_long", "too_much_memory", "reader_failed", "reader_stopped", "text_too_large",
-                  "too_many_sentences"]
+                  "too_many_sentences", "reader_busy"]
+QUEUE = 8  # documents that may wait for a worker; more are refused at once
 
 
 class ReadError(DocumentError):
@@ -57,12 +63,29 @@ class ReadDocument:
 
 
 class DocumentReader:
-    def __init__(self, limits: ReadLimits = ReadLimits(), *, workers: int = 2) -> None:
+    def __init__(self, limits: ReadLimits = ReadLimits(), *, workers: int = 2, queue: int = QUEUE) -> None:
         self.limits = limits
         self.sandbox = Sandbox(JOBS_MODULE, Limits(cpu_seconds=limits.cpu_seconds, wall_seconds=limits.wall_seconds,
                                                    memory_bytes=limits.memory_mb * 1024 * 1024,
                                                    max_reply_bytes=8 * limits.max_chars + (1 << 20)),
                                workers=workers)
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="parse")
+        self._room = threading.BoundedSemaphore(workers + queue)  # being read, or waiting for a worker
+
+    def submit(self, kind: Kind, read: Callable[[], ReadDocument]) -> Future[ReadDocument]:
+        """Run `read` (`upload` or `page`) on the reader's own threads; when the queue is full, a future that
+        holds ReadError("reader_busy") at once."""
+        if not self._room.acquire(blocking=False):
+            refused: Future[ReadDocument] = Future()
+            refused.set_exception(ReadError("reader_busy", kind, limit=self.sandbox.size))
+            return refused
+        try:
+            future = self._threads.submit(read)
+        except RuntimeError:  # shut down
+            self._room.release()
+            raise ReadError("reader_stopped", kind) from None
+        future.add_done_callback(lambda _: self._room.release())
+        return future
 
     def start(self) -> None:
         """Start the workers now, so that they are warm by the first document (otherwise the first call does)."""
@@ -71,6 +94,7 @@ class DocumentReader:
     def close(self) -> None:
         """Kill the workers, a document being read included; its caller gets "shutting down"."""
         self.sandbox.close()
+        self._threads.shutdown(wait=False)  # reads still queued end at once, with "shutting down"
 
     def upload(self, data: bytes, *, filename: str, caption: str | None = None) -> ReadDocument:
         """A file an admin sent, read in a worker."""

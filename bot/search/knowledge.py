@@ -8,6 +8,7 @@ offsets, so a million sentences cost little memory and load from disk at once.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -24,13 +25,21 @@ from bot.search.synonyms import SynonymTable
 from bot.search.textproc import STOP_WORDS, content_words, stem
 
 
+def text_key(text: bytes) -> int:
+    """A sentence's text as a 64-bit number (BLAKE2b): what its sentence vector is kept under, so that a vector is
+    only ever used for the very text it was made from (a chunk id is reused when a document is updated)."""
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little", signed=True)
+
+
 class ChunkTable:
-    """Chunks as arrays, in document and position order: ids, documents, positions, texts (one blob)."""
+    """Chunks as arrays, in document and position order: ids, documents, positions, texts (one blob), and each
+    text's `text_key` (made on first use, saved with the index)."""
 
     def __init__(self, ids: np.ndarray, documents: np.ndarray, positions: np.ndarray, blob: bytes,
-                 offsets: np.ndarray) -> None:
+                 offsets: np.ndarray, keys: np.ndarray | None = None) -> None:
         self.ids, self.documents, self.positions = ids, documents, positions
         self.blob, self.offsets = blob, offsets
+        self._keys = keys
         self._order = np.argsort(ids, kind="stable")
         self._sorted_ids = ids[self._order]
 
@@ -55,7 +64,24 @@ class ChunkTable:
             np.concatenate([self.ids, other.ids]), np.concatenate([self.documents, other.documents]),
             np.concatenate([self.positions, other.positions]), self.blob + other.blob,
             np.concatenate([self.offsets, other.offsets[1:] + self.offsets[-1]]),
+            np.concatenate([self.keys, other.keys]),
         )
+
+    @property
+    def keys(self) -> np.ndarray:
+        """Each row's `text_key` (int64), in table order."""
+        if self._keys is None:
+            blob, offsets = memoryview(self.blob), self.offsets.tolist()
+            self._keys = np.fromiter((text_key(blob[offsets[i]: offsets[i + 1]]) for i in range(len(self.ids))),
+                                     dtype=np.int64, count=len(self.ids))
+        return self._keys
+
+    def keys_of(self, chunk_ids: Sequence[int]) -> np.ndarray | None:
+        """The `text_key`s of these chunks, or None when any of them is not in the table."""
+        found = [self.index_of(int(c)) for c in chunk_ids]
+        if any(i is None for i in found):
+            return None
+        return self.keys[np.asarray(found, dtype=np.int64)]
 
     def text(self, index: int) -> str:
         return self.blob[self.offsets[index]: self.offsets[index + 1]].decode("utf-8")

@@ -160,8 +160,9 @@ class LiveIndex:
                     return  # a newer index has replaced it; that one will be saved
                 try:
                     index_files.save(knowledge, folder, version=str(version))
-                except OSError as error:
-                    log.warning("could not save the index: %s", error)
+                except Exception as error:  # noqa: BLE001 - a full disk costs a rebuild at the next start, no more
+                    log.warning("could not save the index (it will be rebuilt at the next start): %s: %s",
+                                type(error).__name__, error)
 
         if background:
             self._saving = threading.Thread(target=write, name="save-index", daemon=True)

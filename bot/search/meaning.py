@@ -8,8 +8,9 @@ What it gives the answer model (`bot.answers`):
 - the cosine between the question and each candidate, one of the model's strongest features.
 
 Sentence and word vectors are made when documents are indexed or added (by `Vectors.add`, in the background
-for a large corpus: until a candidate has its vector, its question is answered lexically) and kept beside the
-saved index. The model itself is `encoder.SentenceEncoder`; this module sees only vectors.
+for a large corpus: until a candidate has its vector, its question is answered lexically), each sentence's kept
+under its text's key, and saved in a folder of their own at checkpoints while they are made. The model itself is
+`encoder.SentenceEncoder`; this module sees only vectors.
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ import atexit
 import logging
 import threading
 from collections import OrderedDict
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from bot.search.encoder import DIMENSIONS, SentenceEncoder
+from bot.search.encoder import DIMENSIONS, PINNED_SHA256, SentenceEncoder
 from bot.search.retrieval import Concept, Query
 from bot.search.textproc import STOP_WORDS, stem
+from bot.storage.files import MANIFEST, DamagedFile, read_manifest, sha256_of, verified, write_atomic, write_manifest
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +45,17 @@ BATCH = 64
 DENSE_LIMIT = 250_000
 QUESTIONS_KEPT = 512
 MERGE_AT_LEAST = 1024
+# Vectors being made are saved this often (seconds), so a crash loses at most this much work; parts beyond
+# MAX_PARTS are folded into one.
+CHECKPOINT_SECONDS = 60.0
+MAX_PARTS = 8
+FORMAT = 2  # 2: parts keyed by each sentence's text key, checked by a manifest (1: vectors.npz keyed by chunk id)
+MODEL = PINNED_SHA256["model.safetensors"][:16]  # vectors of another model are never mixed in
 
 
 @dataclass
 class _Matrix:
-    """Unit vectors (float16) by key, kept sorted for look-ups."""
+    """Unit vectors (float16) by key, kept sorted (each key once) for look-ups."""
 
     keys: np.ndarray
     vectors: np.ndarray
@@ -59,7 +68,10 @@ class _Matrix:
         keys = np.concatenate([self.keys, keys])
         vectors = np.concatenate([self.vectors, vectors.astype(np.float16)])
         order = np.argsort(keys, kind="stable")
-        return _Matrix(keys[order], vectors[order])
+        keys = keys[order]
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]  # a key made twice (two parts, two threads) is kept once
+        return _Matrix(keys[first], vectors[order[first]])
 
     def rows(self, keys: np.ndarray) -> np.ndarray | None:
         """The vectors of `keys`, or None when any is missing."""
@@ -70,10 +82,17 @@ class _Matrix:
 
 
 class Vectors:
-    """Sentence vectors by chunk id and word vectors for the corpus vocabulary, filled as documents come in."""
+    """Sentence vectors by sentence key and word vectors for the corpus vocabulary, filled as documents come in.
 
-    def __init__(self, encoder: SentenceEncoder) -> None:
+    A sentence's key is its text's `text_key` (`ChunkTable.keys`), so a vector is found only for the very text it
+    was made from, whatever id the sentence has now: an updated document's new sentences get new vectors, and a
+    rebuilt index keeps those of its unchanged sentences. With a `folder` (`load` or `save` sets it), what is made
+    is saved there at checkpoints while it is made, as part files that are each written whole (see `checkpoint`)."""
+
+    def __init__(self, encoder: SentenceEncoder, *, checkpoint_seconds: float = CHECKPOINT_SECONDS) -> None:
         self.encoder = encoder
+        self.checkpoint_seconds = checkpoint_seconds
+        self.folder: Path | None = None
         self._sentences = _Matrix.empty()
         self._words: list[str] = []
         self._word_vectors = np.empty((0, DIMENSIONS), dtype=np.float32)
@@ -87,22 +106,28 @@ class Vectors:
         self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
         self._dense: np.ndarray | None = None  # the sentence vectors as float32, for `closest`
         self._dense_of: _Matrix | None = None
+        # made since the last checkpoint, oldest first: (sentence keys, vectors) and (words, vectors)
+        self._unsaved: list[tuple[np.ndarray, np.ndarray, list[str], np.ndarray]] = []
+        self._parts: list[str] = []  # the part files the folder's manifest lists, oldest first
+        self._save_lock = threading.Lock()
+        self._checkpointed = time.monotonic()
+        self.live_keys: Callable[[], np.ndarray] | None = None  # the sentences still indexed (for `checkpoint`)
 
     # --- filling -----------------------------------------------------------------------------------------
 
-    def add(self, ids: Sequence[int], texts: Sequence[str], words: Iterable[str] = (), *,
+    def add(self, keys: Sequence[int], texts: Sequence[str], words: Iterable[str] = (), *,
             background: bool = False, progress: Callable[[int, int], None] | None = None) -> None:
-        """Make the vectors of these sentences (and vocabulary words) that are not made yet; in a background
-        thread when `background` (answers stay lexical for a sentence until its vector is there)."""
+        """Make the vectors of these sentences (by key, each once) and vocabulary words that are not made yet; in
+        a background thread when `background` (answers stay lexical for a sentence until its vector is there)."""
         with self._lock:
             have = set(self._sentences.keys.tolist())
-            wanted = [(int(i), t) for i, t in zip(ids, texts) if int(i) not in have]
+            wanted = {int(k): t for k, t in zip(keys, texts) if int(k) not in have}
             new_words = sorted({w for w in words if w not in self._known_words and w not in STOP_WORDS
                                 and w.isalpha()})
             self._known_words.update(new_words)
         if not wanted and not new_words:
             return
-        job = ([i for i, _ in wanted], [t for _, t in wanted], new_words)
+        job = (list(wanted), list(wanted.values()), new_words)
         if not background:
             self._run(job, progress)
             return
@@ -121,11 +146,11 @@ class Vectors:
         if worker is not None and worker is not threading.current_thread():
             worker.join(timeout=10)
 
-    def missing(self, ids: np.ndarray) -> np.ndarray:
-        """The positions of the `ids` that have no sentence vector yet."""
+    def missing(self, keys: np.ndarray) -> np.ndarray:
+        """The positions of the sentence `keys` that have no vector yet."""
         with self._lock:
-            keys = self._sentences.keys
-        return np.flatnonzero(~np.isin(ids, keys))
+            have = self._sentences.keys
+        return np.flatnonzero(~np.isin(keys, have))
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the background work is done (tests, benchmarks); False on time-out."""
@@ -143,9 +168,11 @@ class Vectors:
                           if done % (BATCH * 100) == 0 or done == total else None)
             except Exception:  # noqa: BLE001 - a failed batch leaves those sentences lexical; the log says why
                 log.exception("could not make sentence vectors")
+            if not self._stop.is_set():
+                self.checkpoint()
 
     def _run(self, job: tuple[list[int], list[str], list[str]], progress: Callable[[int, int], None] | None) -> None:
-        ids, texts, words = job
+        keys, texts, words = job
         if words:
             vectors = self._encode(words)
             if self._stop.is_set():
@@ -153,8 +180,10 @@ class Vectors:
             with self._lock:
                 self._words += words
                 self._word_vectors = np.concatenate([self._word_vectors, vectors])
+                self._unsaved.append((np.empty(0, np.int64), np.empty((0, DIMENSIONS), np.float16), list(words),
+                                      vectors.astype(np.float16)))
         order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths batch with less padding
-        pending_ids: list[np.ndarray] = []
+        pending_keys: list[np.ndarray] = []
         pending: list[np.ndarray] = []
         waiting = 0
         for start in range(0, len(order), BATCH * 16):
@@ -164,17 +193,24 @@ class Vectors:
             encoded = self._encode([texts[i] for i in chunk])
             if self._stop.is_set():
                 return  # stopped part-way: what is merged stays, the rest is made at the next start
-            pending_ids.append(np.array([ids[i] for i in chunk], dtype=np.int64))
+            pending_keys.append(np.array([keys[i] for i in chunk], dtype=np.int64))
             pending.append(encoded.astype(np.float16))
             waiting += len(chunk)
             done = start + len(chunk) >= len(order)
             # merged when what waits is as large as what is there (each vector copied O(log n) times at 1M)
-            if done or waiting >= max(MERGE_AT_LEAST, len(self._sentences.keys)):
+            if done or waiting >= max(MERGE_AT_LEAST, len(self._sentences.keys)) or self._checkpoint_due():
+                made_keys, made = np.concatenate(pending_keys), np.concatenate(pending)
                 with self._lock:
-                    self._sentences = self._sentences.merged(np.concatenate(pending_ids), np.concatenate(pending))
-                pending_ids, pending, waiting = [], [], 0
+                    self._sentences = self._sentences.merged(made_keys, made)
+                    self._unsaved.append((made_keys, made, [], np.empty((0, DIMENSIONS), np.float16)))
+                pending_keys, pending, waiting = [], [], 0
+                if not done and self._checkpoint_due():
+                    self.checkpoint()
             if progress is not None:
                 progress(min(start + BATCH * 16, len(order)), len(order))
+
+    def _checkpoint_due(self) -> bool:
+        return self.folder is not None and time.monotonic() - self._checkpointed >= self.checkpoint_seconds
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         parts = []
@@ -202,7 +238,7 @@ class Vectors:
         return vector
 
     def closest(self, vector: np.ndarray, k: int) -> list[int]:
-        """The chunk ids of the `k` sentences closest in meaning to `vector`, closest first (none beyond
+        """The keys (`ChunkTable.keys`) of the `k` sentences closest in meaning to `vector`, closest first (none beyond
         DENSE_LIMIT sentences, where a brute-force product would cost more than the answer: the lexical candidates
         stand alone there)."""
         with self._lock:
@@ -219,9 +255,9 @@ class Vectors:
         top = np.argpartition(-similarity, k - 1)[:k] if len(similarity) > k else np.arange(len(similarity))
         return [int(sentences.keys[i]) for i in top[np.argsort(-similarity[top], kind="stable")]]
 
-    def sentences(self, chunk_ids: Sequence[int]) -> np.ndarray | None:
-        """The vectors of these sentences, or None while any of them has none yet."""
-        return self._sentences.rows(np.asarray(chunk_ids, dtype=np.int64))
+    def sentences(self, keys: Sequence[int] | np.ndarray) -> np.ndarray | None:
+        """The vectors of these sentences (by key), or None while any of them has none yet."""
+        return self._sentences.rows(np.asarray(keys, dtype=np.int64))
 
     def neighbours(self, word: str, vector: np.ndarray | None = None) -> list[tuple[str, float]]:
         """The corpus words closest in meaning to `word`, at least NEIGHBOUR_FLOOR close, best first."""
@@ -240,26 +276,115 @@ class Vectors:
                 found.append((words[i], float(similarity[i])))
         return found
 
-    # --- kept beside the saved index ---------------------------------------------------------------------
+    # --- kept on disk --------------------------------------------------------------------------------------
 
-    def save(self, folder: Path) -> None:
-        with self._lock:
-            sentences, words, word_vectors = self._sentences, list(self._words), self._word_vectors
-        folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / "vectors.npz", ids=sentences.keys, vectors=sentences.vectors,
-                 words=np.array(words, dtype=object).astype(str), word_vectors=word_vectors.astype(np.float16))
+    def checkpoint(self, keep: np.ndarray | None = None) -> bool:
+        """Save what was made since the last checkpoint into the folder as one new part file, then the manifest
+        listing the parts; with more than MAX_PARTS parts, everything (only the sentences of `keep`, when given)
+        is written as one part instead (`live_keys`, when set, says which are still wanted). Each file is written whole (`bot.storage.files`), so a kill at any moment
+        loses at most what was made since the last checkpoint. A failure (a full disk) is logged and leaves the
+        vectors in memory, to be saved at the next checkpoint. False when nothing could be saved."""
+        folder = self.folder
+        if folder is None:
+            return False
+        with self._save_lock:
+            with self._lock:
+                taken = len(self._unsaved)
+                fresh = list(self._unsaved)
+            whole = len(self._parts) >= MAX_PARTS or keep is not None
+            if not fresh and not whole and (folder / MANIFEST).exists():
+                return True
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                if whole:
+                    with self._lock:
+                        sentences, words, word_vectors = self._sentences, list(self._words), self._word_vectors
+                    keep = keep if keep is not None else self.live_keys() if self.live_keys is not None else None
+                    if keep is not None:
+                        kept = np.isin(sentences.keys, keep)
+                        sentences = _Matrix(sentences.keys[kept], sentences.vectors[kept])
+                    parts = [self._write_part(folder, sentences.keys, sentences.vectors, words, word_vectors)]
+                else:
+                    parts = [*self._parts, self._write_part(
+                        folder, np.concatenate([f[0] for f in fresh] or [np.empty(0, np.int64)]),
+                        np.concatenate([f[1] for f in fresh] or [np.empty((0, DIMENSIONS), np.float16)]),
+                        [w for f in fresh for w in f[2]],
+                        np.concatenate([f[3] for f in fresh] or [np.empty((0, DIMENSIONS), np.float16)]))]
+                write_manifest(folder, {"format": FORMAT, "model": MODEL, "dimensions": DIMENSIONS},
+                               {name: sha256_of(folder / name) for name in parts})
+            except OSError as error:
+                log.warning("could not save sentence vectors in %s (%s); they are kept in memory and saved at the "
+                            "next checkpoint", folder, error)
+                return False
+            for stale in folder.iterdir():  # parts no longer listed, and what a killed save left behind
+                if stale.name != MANIFEST and stale.name not in parts:
+                    stale.unlink(missing_ok=True)
+            with self._lock:
+                del self._unsaved[:taken]
+            self._parts = parts
+            self._checkpointed = time.monotonic()
+            return True
+
+    def _write_part(self, folder: Path, keys: np.ndarray, vectors: np.ndarray, words: list[str],
+                    word_vectors: np.ndarray) -> str:
+        number = max((int(p[5:11]) for p in self._parts), default=0) + 1
+        name = f"part-{number:06d}.npz"
+        write_atomic(folder / name, lambda handle: np.savez(
+            handle, keys=keys.astype(np.int64), vectors=vectors.astype(np.float16),
+            words=np.array(words, dtype=str).reshape(-1), word_vectors=word_vectors.astype(np.float16)))
+        return name
+
+    def save(self, folder: Path, keep: np.ndarray | None = None) -> bool:
+        """Save every vector into `folder` as one part (and checkpoint there from now on)."""
+        if folder != self.folder:
+            self.folder, self._parts = folder, []
+        return self.checkpoint(keep=keep if keep is not None else self._sentences.keys)
 
     def load(self, folder: Path) -> bool:
-        path = folder / "vectors.npz"
-        if not path.exists():
+        """Take in the vectors saved in `folder`, and checkpoint there from now on. A part that is not the file
+        saved (truncated, emptied, swapped), or vectors of another model, are left out with the reason logged:
+        their sentences have no vector and are made again. Never raises; True when any vector was taken in."""
+        self.folder, self._parts = folder, []
+        try:
+            manifest = read_manifest(folder)
+        except DamagedFile as error:
+            if folder.is_dir() and any(folder.iterdir()):
+                log.warning("the saved sentence vectors are not used (%s); they will be made again", error)
             return False
-        with np.load(path, allow_pickle=False) as data:
-            ids, vectors = data["ids"], data["vectors"]
-            words, word_vectors = [str(w) for w in data["words"]], data["word_vectors"].astype(np.float32)
+        if (manifest.get("format"), manifest.get("model"), manifest.get("dimensions")) != (FORMAT, MODEL, DIMENSIONS):
+            log.warning("the saved sentence vectors in %s are of another format or model; they will be made again",
+                        folder)
+            return False
+        parts, loaded = [], []
+        for name in sorted(manifest["files"]):
+            try:
+                with np.load(verified(folder, name, manifest), allow_pickle=False) as data:
+                    part = (data["keys"], data["vectors"], [str(w) for w in data["words"]], data["word_vectors"])
+                if part[0].dtype != np.int64 or part[1].shape != (len(part[0]), DIMENSIONS) or \
+                        part[3].shape != (len(part[2]), DIMENSIONS):
+                    raise DamagedFile(f"{folder / name} holds arrays of the wrong shape")
+            except DamagedFile as error:
+                log.warning("saved sentence vectors left out: %s; they will be made again", error)
+                continue
+            except Exception as error:  # noqa: BLE001 - whatever a damaged file raises, its vectors are made again
+                log.warning("saved sentence vectors left out: %s is unreadable (%s: %s); they will be made again",
+                            folder / name, type(error).__name__, error)
+                continue
+            parts.append(name)
+            loaded.append(part)
+        if not loaded:
+            return False
+        words: dict[str, np.ndarray] = {}
+        for _, _, part_words, part_vectors in loaded:
+            for word, vector in zip(part_words, part_vectors):
+                words.setdefault(word, vector)
         with self._lock:
-            self._sentences = self._sentences.merged(ids, vectors)
-            self._words, self._word_vectors = words, word_vectors
+            self._sentences = self._sentences.merged(np.concatenate([p[0] for p in loaded]),
+                                                     np.concatenate([p[1] for p in loaded]))
+            self._words = list(words)
+            self._word_vectors = (np.array(list(words.values()), dtype=np.float32).reshape(-1, DIMENSIONS))
             self._known_words = set(words)
+        self._parts = parts
         return True
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from bot.storage.gate import Gate
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -22,13 +26,25 @@ class DatabaseError(RuntimeError):
     """The database cannot be opened or used; the message is one line for a person."""
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """How long the database may take (DATABASE_* settings): to connect and for one statement (PostgreSQL; a
+    statement over it is cancelled by the server), for a lock held by another process (SQLite's busy timeout), and
+    how long a reply waits for it before going on without it (`wait`: `Gate`)."""
+
+    connect: float = 5.0
+    statement: float = 10.0
+    busy: float = 5.0
+    wait: float = 0.5
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """Foreign keys on; WAL so readers never wait on the writer; fsync at checkpoints, not every commit."""
+    """Foreign keys on; WAL so readers never wait on the writer; fsync at checkpoints, not every commit. (The busy
+    timeout is the driver's `timeout`, set from SQLITE_BUSY_TIMEOUT_SECONDS.)"""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
@@ -60,10 +76,13 @@ def _check_credentials(url: str) -> None:
 
 
 class Database:
-    """One engine and its session factory; `migrate()` brings the schema to the newest revision."""
+    """One engine and its session factory; `migrate()` brings the schema to the newest revision; `gate` is how the
+    bot's front end reaches it without waiting on it for long."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeouts: Timeouts = Timeouts()) -> None:
         self.url = url
+        self.timeouts = timeouts
+        self.gate = Gate()
         _check_credentials(url)
         try:
             parsed = make_url(url)
@@ -75,7 +94,13 @@ class Database:
                     self._shared_connection = True
                 else:
                     Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-                    kwargs["connect_args"] = {"check_same_thread": False}
+                    kwargs["connect_args"] = {"check_same_thread": False, "timeout": timeouts.busy}
+            elif parsed.get_backend_name() == "postgresql":
+                kwargs["connect_args"] = {
+                    "connect_timeout": max(1, math.ceil(timeouts.connect)),
+                    "options": f"-c statement_timeout={int(timeouts.statement * 1000)}",
+                }
+                kwargs["pool_timeout"] = timeouts.connect  # waiting for a free connection of the pool
             self.engine: Engine = create_engine(parsed, **kwargs)
         except (exc.ArgumentError, exc.NoSuchModuleError, ValueError) as error:
             raise DatabaseError(f"DATABASE_URL {redact(url)!r} is not usable: {error}") from error
@@ -106,6 +131,8 @@ class Database:
         config.set_main_option("script_location", str(MIGRATIONS))
         try:
             with self.engine.begin() as connection:
+                if self.engine.dialect.name == "postgresql":  # a migration may take longer than one statement may
+                    connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except exc.SQLAlchemyError as error:

@@ -8,6 +8,8 @@ import enum
 import io
 import re
 import statistics
+import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +38,20 @@ class VoteResult(enum.Enum):
     NOT_ASKER = "not_asker"
 
 
+BACKLOG = 10_000  # questions kept in memory while the database is out, to be logged when it is back
+
+
 class QuestionLog:
-    def __init__(self, database: Database) -> None:
+    """The question log. A question the database cannot take (an outage) is kept in memory (`keep_for_later`) and
+    logged with the time it was asked once the database is back (`log_kept`); beyond `backlog` of them waiting, the
+    oldest are dropped and counted as `lost` (/stats says so)."""
+
+    def __init__(self, database: Database, *, backlog: int = BACKLOG) -> None:
         self.db = database
+        self.backlog = backlog
+        self.lost = 0
+        self._kept: deque[dict[str, Any]] = deque()
+        self._kept_lock = threading.Lock()
 
     def record(
         self,
@@ -51,15 +64,44 @@ class QuestionLog:
         top_chunk_id: int | None,
         top_score: float | None,
         latency_ms: float,
+        asked_at: dt.datetime | None = None,
     ) -> int:
         with self.db.session() as session:
-            question = Question(  # PostgreSQL text cannot hold NUL; SQLite could, so both drop it
-                asked_at=utcnow(), chat_type=chat_type, chat_id=chat_id, user_id=user_id, text=text.replace("\x00", ""),
-                answered=answered, top_chunk_id=top_chunk_id, top_score=top_score, latency_ms=latency_ms,
-            )
+            question = _question(text=text, chat_type=chat_type, chat_id=chat_id, user_id=user_id, answered=answered,
+                                 top_chunk_id=top_chunk_id, top_score=top_score, latency_ms=latency_ms,
+                                 asked_at=asked_at or utcnow())
             session.add(question)
             session.flush()
             return question.id
+
+    def keep_for_later(self, text: str, **fields: Any) -> None:
+        """Keep a question the database could not take now, with the time it was asked."""
+        with self._kept_lock:
+            self._kept.append({"text": text, "asked_at": fields.pop("asked_at", None) or utcnow(), **fields})
+            while len(self._kept) > self.backlog:
+                self._kept.popleft()
+                self.lost += 1
+
+    @property
+    def waiting(self) -> int:
+        """Questions kept in memory, waiting to be logged."""
+        return len(self._kept)
+
+    def log_kept(self, limit: int = 1000) -> int:
+        """Log up to `limit` of the kept questions, oldest first, in one transaction; how many. On a database error
+        they stay kept (and the error propagates)."""
+        with self._kept_lock:
+            batch = [self._kept.popleft() for _ in range(min(limit, len(self._kept)))]
+        if not batch:
+            return 0
+        try:
+            with self.db.session() as session:
+                session.add_all([_question(**fields) for fields in batch])
+        except BaseException:
+            with self._kept_lock:
+                self._kept.extendleft(reversed(batch))
+            raise
+        return len(batch)
 
     def get(self, question_id: int) -> LoggedQuestion | None:
         with self.db.session() as session:
@@ -89,6 +131,10 @@ class QuestionLog:
             return {v.user_id: v.value for v in session.scalars(select(Vote).where(Vote.question_id == question_id))}
 
 
+def _question(*, text: str, **fields: Any) -> Question:
+    return Question(text=text.replace("\x00", ""), **fields)  # PostgreSQL text cannot hold NUL; SQLite could
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     """SQLite hands timestamps back without their zone; they were written in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
@@ -110,6 +156,8 @@ class Stats:
     median_ms: float | None
     top_questions: list[tuple[str, int]]
     per_day: list[tuple[dt.date, int, int]]  # day, answered, declined
+    waiting: int = 0  # questions asked during a database outage, kept in this instance's memory to be logged
+    lost: int = 0  # questions this instance could not log at all (more than QUESTION_BACKLOG waited)
 
 
 @dataclass(frozen=True)

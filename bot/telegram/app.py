@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import signal
+import threading
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -38,6 +40,7 @@ from bot.telegram.throttle import flood_limited
 
 log = logging.getLogger(__name__)
 FOLLOWER_KEY = "follower"
+STOP_DEADLINE_KEY = "stop_deadline"
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 USER_COMMANDS = [
@@ -63,15 +66,30 @@ class _DropRejectedToken(logging.Filter):
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
+STOP_SECONDS = 8.0  # after a stop signal the process is gone within this long, whatever it is waiting for
 
 
 def stop_now(application: Application) -> None:  # type: ignore[type-arg]
     """On SIGTERM or Ctrl-C: kill the document readers first (a document being read ends at once, with "shutting
     down"), then stop as PTB does. PTB waits for running handlers before it stops; a handler waiting on a stuck
-    parse would hold the whole bot up to the parse's time limit."""
+    parse would hold the whole bot up to the parse's time limit. Readers' handlers wait for the database at most
+    DATABASE_WAIT_SECONDS; an admin's command may wait longer on a hung database, so the process ends itself
+    STOP_SECONDS after the signal whatever it still waits for (saved files are written whole: nothing is torn)."""
     services: BotServices = application.bot_data[SERVICES_KEY]
     services.reader.close()
+    if STOP_DEADLINE_KEY not in application.bot_data:
+        deadline = application.bot_data[STOP_DEADLINE_KEY] = threading.Timer(STOP_SECONDS, _exit_now)
+        deadline.daemon = True
+        deadline.start()
     application.stop_running()
+
+
+def _exit_now() -> None:
+    log.warning("still stopping %.0f s after the stop signal (waiting on: %s); exiting now", STOP_SECONDS,
+                ", ".join(sorted(t.name for t in threading.enumerate() if t is not threading.current_thread()
+                                 and t.is_alive())) or "nothing")
+    logging.shutdown()
+    os._exit(0)
 
 
 async def start_up(application: Application) -> None:  # type: ignore[type-arg]
@@ -101,10 +119,10 @@ async def follow_other_instances(services: BotServices) -> None:
     """Poll the database for documents added or removed through another instance of the bot."""
     while True:
         await asyncio.sleep(services.settings.index_poll_seconds)
-        try:
-            if await asyncio.to_thread(services.service.refresh):
+        try:  # on daemon threads: a hung database holds up this loop alone, never the process's exit
+            if await asyncio.wrap_future(services.admin_work.submit(services.service.refresh)):
                 log.info("caught up with changes from another instance")
-            await asyncio.to_thread(services.service.admins.load)
+            await asyncio.wrap_future(services.admin_work.submit(services.service.admins.load))
         except Exception:  # noqa: BLE001 - a database outage must not end the polling
             log.warning("could not check for changes from other instances", exc_info=True)
 
@@ -117,6 +135,7 @@ async def stop_following_and_finish_saving(application: Application) -> None:  #
         follower.cancel()
     services: BotServices = application.bot_data[SERVICES_KEY]
     services.reader.close()
+    services.answers.shutdown(wait=False)
     services.service.flush()
 
 
@@ -147,7 +166,8 @@ def build_application(
         service=service,
         settings=settings,
         # Shared by every instance on the database: a chat's next message may reach another instance.
-        flood=FloodGuard(settings.flood_limit, settings.flood_window_seconds, store=FloodStore(service.database)),
+        flood=FloodGuard(settings.flood_limit, settings.flood_window_seconds, store=FloodStore(service.database),
+                         gate=service.database.gate, wait=service.database.timeouts.wait),
         contexts=StoredContexts(ConversationStore(service.database), settings.context_seconds),
         reader=DocumentReader(settings.read_limits, workers=settings.parse_workers),
     )
@@ -185,12 +205,13 @@ def build_application(
 
 def open_service(settings: Settings) -> QAService:
     service = QAService(
-        Database(settings.resolved_database_url),
+        Database(settings.resolved_database_url, timeouts=settings.database_timeouts),
         threshold=settings.decline_threshold,
         top_k=settings.top_k,
         admin_ids=settings.admin_ids,
         index_dir=settings.index_dir,
         meaning=settings.meaning,
+        question_backlog=settings.question_backlog,
     )
     report = service.start(settings.corpus_dir)
     if report is not None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -10,6 +11,7 @@ from bot.chat.topics import ContextStore
 from bot.config import Settings
 from bot.intake.reading import DocumentReader
 from bot.service import QAService
+from bot.storage.gate import DaemonPool
 from bot.telegram.flood import FloodGuard
 
 SERVICES_KEY = "services"
@@ -22,6 +24,8 @@ class BotServices:
     flood: FloodGuard
     contexts: ContextStore  # what each conversation (chat, sender) was about, for follow-up questions
     reader: DocumentReader  # untrusted files and pages, read in worker processes the bot can kill
+    answers: Executor = field(default_factory=lambda: ThreadPoolExecutor(thread_name_prefix="answers"))
+    admin_work: DaemonPool = field(default_factory=lambda: DaemonPool(2, name="admin-work"))
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):  # type: ignore[type-arg]

@@ -15,6 +15,8 @@ from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.storage.gate import Gate
+
 log = logging.getLogger(__name__)
 
 
@@ -48,13 +50,28 @@ class FloodStore(Protocol):
 
 
 class FloodGuard:
+    """Counts kept in `store` (shared by instances) and reached through `gate` (waited for at most `wait` seconds
+    from the event loop), or in memory while the database is slow or gone, and when there is no store."""
+
     def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic,
-                 store: FloodStore | None = None) -> None:
+                 store: FloodStore | None = None, gate: Gate | None = None, wait: float = 0.5) -> None:
         self.limit = limit
         self.window = window
         self.clock = clock
         self.store = store
+        self.gate = gate
+        self.wait = wait
         self._recent: dict[int, tuple[list[float], bool]] = {}
+
+    async def admit(self, sender: int) -> Verdict:
+        """`check` for the event loop: the shared count is updated on the database's own threads, and waited for
+        at most `wait` seconds; then the count is kept in memory."""
+        if self.store is not None and self.gate is not None:
+            try:
+                return await self.gate.acall(self._check_stored, sender, wait=self.wait)
+            except SQLAlchemyError as error:
+                log.debug("flood counts unavailable (%s); counting in memory meanwhile", type(error).__name__)
+        return self._check_memory(sender)
 
     def check(self, sender: int) -> Verdict:
         """Count the sender's message if they may send it now; otherwise say how long to wait."""
@@ -63,6 +80,9 @@ class FloodGuard:
                 return self._check_stored(sender)
             except SQLAlchemyError as error:
                 log.warning("flood counts unavailable (%s); counting in memory meanwhile", type(error).__name__)
+        return self._check_memory(sender)
+
+    def _check_memory(self, sender: int) -> Verdict:
         now = self.clock()
         verdict, recent, told = judge(*self._recent.get(sender, ([], False)), now, self.limit, self.window)
         self._recent[sender] = (recent, told)

@@ -7,7 +7,6 @@ update and before any work; the answering is done off the event loop.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
@@ -21,7 +20,7 @@ from bot.chat.help import EXAMPLE_QUESTIONS, welcome
 from bot.chat.replies import Reply
 from bot.service import Asker, NotTheAsker
 from bot.storage.questions import VoteResult
-from bot.telegram import admin, callbacks
+from bot.telegram import admin, callbacks, work
 from bot.telegram.context import BotContext
 from bot.telegram.replies import send
 from bot.telegram.throttle import admitted, sender_key, verdict
@@ -58,8 +57,8 @@ async def forget_me(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if sender is None or message is None:
         return
-    questions, votes = await asyncio.to_thread(context.services.service.reports.forget, sender)
-    await asyncio.to_thread(context.services.contexts.forget, sender)
+    questions, votes = await work.needing_database(context, context.services.service.reports.forget, sender)
+    await work.answering(context, context.services.contexts.forget, sender)
     await send(message, texts.forgotten(questions, votes))
 
 
@@ -78,7 +77,7 @@ async def _answer(message: Message, context: BotContext, text: str, *, sender: i
     """Length, small talk, answer, reply with buttons (the flood limit already passed)."""
     services = context.services
     asker = Asker(message.chat.type, message.chat_id, sender)
-    reply = await asyncio.to_thread(replies.reply_to, text, services.service,
+    reply = await work.answering(context, replies.reply_to, text, services.service,
                                     max_chars=services.settings.max_question_chars, asker=asker,
                                     contexts=services.contexts, conversation=(message.chat_id, sender))
     answer = reply.answer if reply.brief is None else None
@@ -179,7 +178,7 @@ async def _answer_press(update: Update, context: BotContext) -> bool:
     """Answer the button press (stopping the client's spinner); False when the presser is over the flood limit."""
     query = update.callback_query
     assert query is not None
-    allowed, notice = verdict(context, query.from_user.id)
+    allowed, notice = await verdict(context, query.from_user.id)
     await query.answer(notice)
     return allowed
 
@@ -215,12 +214,13 @@ async def press_more(update: Update, context: BotContext) -> None:
     if data is None or message is None:
         await query.answer()
         return
-    allowed, notice = verdict(context, query.from_user.id)  # before any work: a press costs a re-answer
+    allowed, notice = await verdict(context, query.from_user.id)  # before any work: a press costs a re-answer
     if not allowed:
         await query.answer(notice)
         return
     try:
-        further = await asyncio.to_thread(replies.more_of, context.services.service, data.ids[0], query.from_user.id)
+        further = await work.answering(context, replies.more_of, context.services.service, data.ids[0],
+                                       query.from_user.id)
     except NotTheAsker:
         await query.answer(texts.only_the_asker(), show_alert=True)
         return
@@ -238,7 +238,7 @@ async def press_vote(update: Update, context: BotContext) -> None:
         return
     question_id, value = data.ids
     try:
-        result = await asyncio.to_thread(context.services.service.vote, question_id, query.from_user.id, value)
+        result = await work.answering(context, context.services.service.vote, question_id, query.from_user.id, value)
     except Exception:  # noqa: BLE001 - a vote is never worth an error reply; the log keeps the reason
         log.warning("could not store a vote", exc_info=True)
         await query.answer(texts.vote_failed())
@@ -281,11 +281,11 @@ async def answer_inline(update: Update, context: BotContext) -> None:
         return
     text = query.query.strip()
     services = context.services
-    if not text or len(text) > services.settings.max_question_chars or not verdict(context, query.from_user.id)[0]:
+    if not text or len(text) > services.settings.max_question_chars or not (await verdict(context, query.from_user.id))[0]:
         await query.answer([], cache_time=5)
         return
     try:  # a brief inline: its quotes, each a result
-        answer, passages = await asyncio.to_thread(replies.inline_quotes, text, services.service, INLINE_RESULTS)
+        answer, passages = await work.answering(context, replies.inline_quotes, text, services.service, INLINE_RESULTS)
     except EmptyQuestion:
         await query.answer([], cache_time=5)
         return

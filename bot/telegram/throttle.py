@@ -28,11 +28,11 @@ def sender_key(update: Update) -> int | None:
     return user.id if user else None
 
 
-def verdict(context: BotContext, sender: int | None) -> tuple[bool, str | None]:
+async def verdict(context: BotContext, sender: int | None) -> tuple[bool, str | None]:
     """(may reply, what to tell the sender if not: said once per blocked stretch, None otherwise)."""
     if sender is None:
         return True, None
-    checked = context.services.flood.check(sender)
+    checked = await context.services.flood.admit(sender)
     if checked.allowed:
         return True, None
     return False, texts.slow_down(checked.wait) if checked.notify else None
@@ -40,7 +40,7 @@ def verdict(context: BotContext, sender: int | None) -> tuple[bool, str | None]:
 
 async def admitted(message: Message | None, context: BotContext, sender: int | None) -> bool:
     """Count one reply against the sender's limit; False when over it (after the stretch's one notice)."""
-    allowed, notice = verdict(context, sender)
+    allowed, notice = await verdict(context, sender)
     if not allowed and notice and message is not None:
         await send(message, notice)
     return allowed

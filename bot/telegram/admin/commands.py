@@ -3,7 +3,6 @@ made; and the commands that manage admins, which publish that menu."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters
 
 from bot.storage.admin import AdminError, AdminRegistry
-from bot.telegram import callbacks
+from bot.telegram import callbacks, work
 from bot.telegram.admin import texts
 from bot.telegram.admin.access import (AdminButtonHandler, FromChannel, admin_only, refuse_button,
                                        refuse_command)
@@ -55,7 +54,7 @@ async def add_admin(update: Update, context: BotContext) -> None:
         return
     message, user_id = target
     by = update.effective_user.id if update.effective_user else 0
-    added = await asyncio.to_thread(context.services.service.admins.add, user_id, by=by)
+    added = await work.needing_database(context, context.services.service.admins.add, user_id, by=by)
     if added:
         log.info("user %s made user %s an admin", by, user_id)
         await publish_admin_menu(context.bot, [user_id])
@@ -69,7 +68,7 @@ async def remove_admin(update: Update, context: BotContext) -> None:
         return
     message, user_id = target
     try:
-        removed = await asyncio.to_thread(context.services.service.admins.remove, user_id)
+        removed = await work.needing_database(context, context.services.service.admins.remove, user_id)
     except AdminError as error:
         await send(message, texts.admin_refused(texts.refusal(error)))
         return

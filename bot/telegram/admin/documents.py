@@ -7,7 +7,6 @@ Every untrusted file and page is read in the sandbox (`bot.intake.reading`); a r
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
@@ -22,7 +21,7 @@ from bot.corpus.documents import DocumentError, DocumentRecord, parse_pasted
 from bot.corpus.records import ChunkSpan
 from bot.intake import fetching
 from bot.storage.documents import AddOutcome
-from bot.telegram import callbacks
+from bot.telegram import callbacks, work
 from bot.telegram.admin import texts
 from bot.telegram.admin.arguments import command_number
 from bot.telegram.callbacks import Action, Callback
@@ -42,15 +41,15 @@ async def _store(message: Message, context: BotContext, record: DocumentRecord,
     service = context.services.service
     user = message.from_user
     try:
-        result = await asyncio.to_thread(service.add_document, record, added_by=f"telegram:{user.id if user else '?'}",
-                                         chunks=chunks)
+        result = await work.admin_work(context, service.add_document, record,
+                                       added_by=f"telegram:{user.id if user else '?'}", chunks=chunks)
     except DocumentError as error:
         await send(message, refused(texts.refusal(error)))
         return
     if result.outcome in (AddOutcome.DUPLICATE, AddOutcome.UNCHANGED):
         await send(message, texts.document_duplicate(result.document_id))
         return
-    suggestion = await asyncio.to_thread(service.suggest_question, result.document_id)
+    suggestion = await work.admin_work(context, service.suggest_question, result.document_id)
     document = service.knowledge.all_documents[result.document_id]
     await send(message, texts.document_added(result.document_id, document, result.sentences, suggestion,
                                                 fetched_from=fetched_from))
@@ -80,7 +79,7 @@ async def _add_page(message: Message, context: BotContext, url: str) -> None:
     says why and changes nothing."""
     services = context.services
     service, settings = services.service, services.settings
-    known = await asyncio.to_thread(service.store.find_by_url, url)
+    known = await work.needing_database(context, service.store.find_by_url, url)
     if known is not None:
         await send(message, texts.url_known(known))
         return
@@ -88,11 +87,12 @@ async def _add_page(message: Message, context: BotContext, url: str) -> None:
     try:
         page = await fetching.fetch(url, max_bytes=settings.max_upload_bytes,
                                     allow_private=settings.fetch_allow_private_hosts)
-        read = await asyncio.to_thread(services.reader.page, page.url, page.kind, page.body, page.encoding)
+        read = await work.parsing(context, "page", services.reader.page, page.url, page.kind, page.body,
+                                  page.encoding)
     except (fetching.FetchError, DocumentError) as error:
         await send(message, texts.url_refused(texts.refusal(error)))
         return
-    known = await asyncio.to_thread(service.store.find_by_url, page.url) if page.url != url else None
+    known = await work.needing_database(context, service.store.find_by_url, page.url) if page.url != url else None
     if known is not None:
         await send(message, texts.url_known(known))
         return
@@ -146,7 +146,8 @@ async def _add_post(message: Message, context: BotContext, post: ForwardedPost) 
             return
         data = bytes(await telegram_file.download_as_bytearray())
         try:
-            read = await asyncio.to_thread(context.services.reader.upload, data, filename=post.file_name or "post.txt")
+            read = await work.parsing(context, "file", context.services.reader.upload, data,
+                                      filename=post.file_name or "post.txt")
         except DocumentError as error:
             await send(message, texts.document_refused(texts.refusal(error)))
             return
@@ -177,7 +178,7 @@ async def offer_page(update: Update, context: BotContext) -> None:
 
 async def _add_pasted(message: Message, context: BotContext, text: str) -> None:
     try:
-        record = await asyncio.to_thread(parse_pasted, text)
+        record = await work.admin_work(context, parse_pasted, text)
     except DocumentError as error:
         await send(message, texts.document_refused(texts.refusal(error)))
         return
@@ -208,8 +209,8 @@ async def receive_file(update: Update, context: BotContext) -> int:
         await send(message, texts.file_too_large(len(data), limit))
         return ConversationHandler.END
     try:  # read in a worker process, with limits on its time, memory and text
-        read = await asyncio.to_thread(context.services.reader.upload, data, filename=document.file_name or "upload.txt",
-                                       caption=message.caption)
+        read = await work.parsing(context, "file", context.services.reader.upload, data,
+                                  filename=document.file_name or "upload.txt", caption=message.caption)
     except DocumentError as error:
         await send(message, texts.document_refused(texts.refusal(error)))
         return ConversationHandler.END
@@ -232,7 +233,7 @@ async def add_timed_out(update: Update, context: BotContext) -> None:
 
 async def list_documents(update: Update, context: BotContext) -> None:
     """List every document, removed ones too."""
-    documents = await asyncio.to_thread(context.services.service.store.documents, include_inactive=True)
+    documents = await work.needing_database(context, context.services.service.store.documents, include_inactive=True)
     await send(update.effective_message, texts.documents_table(documents))  # type: ignore[arg-type]
 
 
@@ -242,7 +243,8 @@ async def ask_to_remove(update: Update, context: BotContext) -> None:
     if target is None:
         return
     message, doc_id = target
-    documents = {d.id: d for d, _, _ in await asyncio.to_thread(context.services.service.store.documents, include_inactive=True)}
+    listed = await work.needing_database(context, context.services.service.store.documents, include_inactive=True)
+    documents = {d.id: d for d, _, _ in listed}
     if doc_id not in documents:
         await send(message, texts.no_such_document(doc_id))
         return
@@ -275,7 +277,7 @@ async def press_admin_button(update: Update, context: BotContext) -> None:
         await _add_page(query.message, context, url)
     elif data is not None and data.action == "adm:rm":
         doc_id = data.ids[0]
-        done = await asyncio.to_thread(context.services.service.set_active, doc_id, False)
+        done = await work.admin_work(context, context.services.service.set_active, doc_id, False)
         log.info("user %s removed document %s", query.from_user.id, doc_id)
         await query.edit_message_text(texts.removed(doc_id) if done else texts.no_such_document(doc_id))
     else:
@@ -288,7 +290,7 @@ async def restore_document(update: Update, context: BotContext) -> None:
     if target is None:
         return
     message, doc_id = target
-    done = await asyncio.to_thread(context.services.service.set_active, doc_id, True)
+    done = await work.admin_work(context, context.services.service.set_active, doc_id, True)
     await send(message, texts.restored(doc_id) if done else texts.no_such_document(doc_id))
 
 
@@ -299,7 +301,7 @@ async def reindex(update: Update, context: BotContext) -> None:
         return
     await send(message, texts.reindexing(), quote=False)
     started = time.perf_counter()
-    knowledge = await asyncio.to_thread(context.services.service.rebuild)
+    knowledge = await work.admin_work(context, context.services.service.rebuild)
     await send(message, texts.reindexed(len(knowledge), len(knowledge.documents), time.perf_counter() - started))
 
 

@@ -3,12 +3,11 @@ log, the decline threshold and the synonym table."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import InputFile, Update
 
-from bot.telegram import charts
+from bot.telegram import charts, work
 from bot.telegram.admin import texts
 from bot.telegram.admin.arguments import command_number
 from bot.telegram.context import BotContext
@@ -22,21 +21,21 @@ async def show_stats(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    stats = await asyncio.to_thread(context.services.service.reports.stats)
+    stats = await work.needing_database(context, context.services.service.stats)
     await send(message, texts.stats_text(stats), quote=False)
-    png = await asyncio.to_thread(charts.questions_per_day, stats.per_day)
+    png = await work.admin_work(context, charts.questions_per_day, stats.per_day)
     await message.reply_photo(InputFile(png, filename="questions-per-day.png"), caption=texts.stats_caption())
 
 
 async def show_unanswered(update: Update, context: BotContext) -> None:
     """Declined and 👎 questions, grouped, most frequent first."""
-    items = await asyncio.to_thread(context.services.service.reports.unanswered)
+    items = await work.needing_database(context, context.services.service.reports.unanswered)
     await send(update.effective_message, texts.unanswered_list(items), quote=False)  # type: ignore[arg-type]
 
 
 async def export_log(update: Update, context: BotContext) -> None:
     """Send the question log with votes as a CSV file."""
-    csv_text = await asyncio.to_thread(context.services.service.reports.export_csv)
+    csv_text = await work.needing_database(context, context.services.service.reports.export_csv)
     rows = max(csv_text.count("\n") - 1, 0)
     await update.effective_message.reply_document(  # type: ignore[union-attr]
         InputFile(csv_text.encode("utf-8"), filename="questions.csv"), caption=texts.export_caption(rows)
@@ -55,7 +54,7 @@ async def threshold(update: Update, context: BotContext) -> None:
         return
     try:
         value = float(args[0].replace(",", "."))
-        await asyncio.to_thread(service.set_threshold, value)
+        await work.needing_database(context, service.set_threshold, value)
     except ValueError:
         await send(message, texts.threshold_usage())
         return
@@ -65,7 +64,7 @@ async def threshold(update: Update, context: BotContext) -> None:
 
 async def list_synonyms(update: Update, context: BotContext) -> None:
     """List the synonym table's lines with their numbers."""
-    lines = await asyncio.to_thread(context.services.service.synonyms.lines)
+    lines = await work.needing_database(context, context.services.service.synonyms.lines)
     await send(update.effective_message, texts.synonyms_list(lines), quote=False)  # type: ignore[arg-type]
 
 
@@ -86,7 +85,7 @@ async def add_synonym(update: Update, context: BotContext) -> None:
         return
     by = f"telegram:{update.effective_user.id if update.effective_user else '?'}"
     try:
-        number, line = await asyncio.to_thread(context.services.service.add_synonym, text, added_by=by)
+        number, line = await work.admin_work(context, context.services.service.add_synonym, text, added_by=by)
     except ValueError as error:
         await send(message, texts.synonym_refused(texts.refusal(error)))
         return
@@ -100,5 +99,5 @@ async def remove_synonym(update: Update, context: BotContext) -> None:
     if target is None:
         return
     message, number = target
-    line = await asyncio.to_thread(context.services.service.remove_synonym, number)
+    line = await work.admin_work(context, context.services.service.remove_synonym, number)
     await send(message, texts.synonym_removed(number, line) if line is not None else texts.no_such_synonym(number))

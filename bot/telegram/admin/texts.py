@@ -136,6 +136,8 @@ def refusal(error: Exception) -> str:
         return too_many_sentences(error.kind, error.found, int(error.limit))
     if error.refusal == "reader_stopped":
         return reader_stopped()
+    if error.refusal == "reader_busy":
+        return reader_busy(int(error.limit))
     return reader_failed(error.kind)
 
 
@@ -161,6 +163,10 @@ def too_many_sentences(kind: str, sentences: int, limit: int) -> str:
 
 def reader_stopped() -> str:
     return "I am shutting down; send it again in a minute"
+
+
+def reader_busy(workers: int) -> str:
+    return f"I am reading as many documents as I can take ({workers} at once, and more waiting); send it again in a minute"
 
 
 def document_refused(reason: str) -> str:
@@ -237,6 +243,8 @@ def stats_text(stats: Stats) -> list[str]:
         f"👍 among votes: {_share(stats.upvote_share)} of {stats.votes}",
         f"Median answer time: {'—' if stats.median_ms is None else f'{stats.median_ms:.1f} ms'}",
     ]
+    if stats.waiting or stats.lost:
+        rows.append(f"Not logged (database unavailable): {stats.waiting} waiting to be logged, {stats.lost} lost")
     if stats.top_questions:
         rows.append("\n<b>Most asked</b>")
         rows += [f"{n}× {esc(shorten(text, QUESTION_SHOWN))}" for text, n in stats.top_questions]
