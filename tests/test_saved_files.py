@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.answers.answering import Answerer
+from bot.answers.features import candidates
 from bot.corpus.documents import DocumentRecord
-from bot.search import meaning
 from bot.search.encoder import SentenceEncoder
 from bot.service import QAService
 from bot.storage import Database
@@ -167,20 +166,6 @@ def test_vectors_are_saved_while_they_are_made(tmp_path: Path, monkeypatch: pyte
 def test_an_updated_document_gets_vectors_of_its_new_sentences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Finding 8: an updated document's sentences reuse the old chunk ids, and vectors were kept by id: its new
     sentences were re-ranked with the old sentences' vectors (cosine about 0 with their own text), across restarts."""
-    seen: list[tuple[list[int], np.ndarray]] = []
-    by_meaning = Answerer._by_meaning  # noqa: SLF001
-    rerank = meaning.rerank
-
-    def spy_by_meaning(self: Answerer, question: str, passages: list[Any]) -> list[Any]:
-        seen.append(([p.chunk_id for p in passages], np.empty(0)))
-        return by_meaning(self, question, passages)
-
-    def spy_rerank(question: np.ndarray, scores: Any, sentences: np.ndarray) -> list[int]:
-        seen[-1] = (seen[-1][0], sentences)
-        return rerank(question, scores, sentences)
-
-    monkeypatch.setattr(Answerer, "_by_meaning", spy_by_meaning)
-    monkeypatch.setattr(meaning, "rerank", spy_rerank)
     first = [f"Rangers counted {n} snow leopards in the Sarychat reserve this spring." for n in
              ("seventeen", "twelve", "nine", "forty", "six", "thirty")]
     second = [f"Engineers said the {n} dam on the Naryn river would open in {year}." for n, year in
@@ -196,10 +181,12 @@ def test_an_updated_document_gets_vectors_of_its_new_sentences(tmp_path: Path, m
         assert running.vectors is not None and running.vectors.wait(60)
         for question in ("When will the Kambarata dam open?", "Which dam on the Naryn river opens in 2030?",
                          "What did engineers say about the Toktogul dam?"):
-            seen.clear()
-            running.answer(question)
-            ids, vectors = next(s for s in seen if s[1].size)
-            texts = [running.knowledge.chunk(i).text for i in ids]  # type: ignore[union-attr]
+            found = candidates(running.knowledge, running.vectors, question)  # what the answer model reads
+            assert found.with_meaning and len(found) > 1
+            keys = running.knowledge.table.keys_of(found.chunk_ids)
+            vectors = running.vectors.sentences(keys)  # type: ignore[arg-type]
+            assert vectors is not None
+            texts = [running.knowledge.chunk(i).text for i in found.chunk_ids]  # type: ignore[union-attr]
             made = running.vectors.encoder.encode(texts)
             cosines = np.sum(made * vectors, axis=1)
             assert cosines.min() > 0.99, list(zip(texts, cosines.round(2)))

@@ -375,12 +375,12 @@ async def test_an_admin_edits_the_synonym_table_by_command(bot: tuple[Applicatio
         await deliver(application, api)
         return "\n".join(c.params["text"] for c in api.sent_to(user, start=mark))
 
-    assert "couldn't find" in await say("What is the death toll?", OTHER + 6)
-    added = await say("/synonym_add death toll = killed = died")
+    assert "couldn't find" in await say("Were there any fatalities?", OTHER + 6)
+    added = await say("/synonym_add fatalities = killed = died")
     number = int(added.split("<b>")[1].split("</b>")[0])
-    assert "death toll = killed = died" in added
-    assert "<blockquote>" in await say("What is the death toll?", OTHER + 6)
-    assert f"<b>{number}</b>. death toll = killed = died" in await say("/synonyms")
+    assert "fatalities = killed = died" in added
+    assert "<blockquote>" in await say("Were there any fatalities?", OTHER + 6)
+    assert f"<b>{number}</b>. fatalities = killed = died" in await say("/synonyms")
     assert "at least two" in await say("/synonym_add toll")
     assert "Removed line" in await say(f"/synonym_remove {number}")
-    assert "couldn't find" in await say("What is the death toll?", OTHER + 7)
+    assert "couldn't find" in await say("Were there any fatalities?", OTHER + 7)

@@ -115,9 +115,10 @@ class Answerer:
     def _one_per_source(self, passages: list[Passage], *, counted: frozenset[str] | None) -> list[Passage]:
         """The best passage, then the best of each other document that comes close to it.
 
-        For "how many" questions (`counted`: what the question counts, possibly nothing named) another source's
-        figure is worth showing even when the model is less sure of it (sources often disagree on figures), so its
-        floor is lower; but it must state a figure of the counted thing, when the question names one.
+        For "how many" questions that name what they count (`counted`) another source's figure of that thing is
+        worth showing even when the model is less sure of it (sources often disagree on figures), so its floor is
+        lower. A figure question that names nothing ("how old is he") gets no lower floor: any figure would do, and
+        another source's figure of something else ("the 62-year-old", of another man) is no answer.
         """
 
         def states_a_figure(passage: Passage) -> bool:
@@ -125,7 +126,7 @@ class Answerer:
 
         best = passages[0]
         wants_number = counted is not None
-        if wants_number and figures(best.quote):
+        if wants_number and counted and figures(best.quote):
             floor = FIGURE_FLOOR * self.threshold
         else:
             floor = max(self.threshold, CLOSE_TO_BEST * best.score)

@@ -65,7 +65,7 @@ def _name_phrases(text: str, names: frozenset[str], knowledge: KnowledgeBase | N
             bare = re.sub(r"['\u2019]s?$", "", word)
             name = _spelled(bare.lower(), names, knowledge)
             if name is not None and (not cased or (at > 0 and word[0].isupper()) or name != bare.lower()):
-                current.append(bare if name == bare.lower() else name.capitalize())
+                current.append(bare if cased and name == bare.lower() else name.capitalize())
                 if bare != word:  # "Atambayev's house": the name ends at its possessive
                     phrases.append(" ".join(current))
                     current = []
@@ -247,10 +247,11 @@ def readings(text: str, topic: Topic | None, knowledge: KnowledgeBase, *,
     tokens = words(text)
     own = _content(tokens)
     names = knowledge.names | knowledge.people
-    names_itself = bool(_name_phrases(text, names, knowledge))
     found: list[Reading] = []
     pronoun = next((t for t in tokens if t in PERSON_PRONOUNS or t in THING_PRONOUNS), None)
     person_pronoun = pronoun in PERSON_PRONOUNS if pronoun else False
+    # "what revolution did she lead": a "she" still wants a person when the question names only a thing
+    names_itself = bool(_people(text, knowledge) if person_pronoun else _name_phrases(text, names, knowledge))
     leaning = pronoun is not None and not names_itself and (person_pronoun or len(own) < 2)
     if leaning:
         assert pronoun is not None

@@ -316,9 +316,9 @@ def synonym_number_usage() -> str:
 
 
 def threshold_text(value: float) -> str:
-    return (f"The decline threshold is <b>{value:.3f}</b>: I decline when the best passage matches less than that "
-            "share of a question (and when half of a question is words my sources never use). "
-            "Set it with <code>/threshold 0.25</code>.")
+    return (f"The decline threshold is <b>{value:.3f}</b>: I decline when no sentence answers a question with at "
+            "least that probability, as the answer model reckons it (higher: fewer wrong answers, more questions "
+            "declined). Set it with <code>/threshold 0.3</code>.")
 
 
 def threshold_set(value: float) -> str:
@@ -326,4 +326,4 @@ def threshold_set(value: float) -> str:
 
 
 def threshold_usage() -> str:
-    return "Please give a number from 0 to 1, e.g. <code>/threshold 0.25</code>."
+    return "Please give a number from 0 to 1, e.g. <code>/threshold 0.3</code>."
