@@ -99,3 +99,36 @@ def test_a_new_document_gets_its_vectors_at_once() -> None:
     rows = service.knowledge.chunks_of(result.document_id)
     keys = service.knowledge.table.keys_of([r.chunk_id for r in rows])
     assert rows and keys is not None and service.vectors.sentences(keys) is not None
+
+
+def test_a_message_of_unknown_words_has_bounded_meaning_work(monkeypatch: pytest.MonkeyPatch,
+                                                              seed_service: QAService) -> None:
+    """Issue 30, finding 4: every unknown word was looked up (57 per 500-character gibberish message) and the whole
+    message encoded: 0.5 s a message. Now a few words per message, each kept, and a bounded head of the text."""
+    encoder = shared_encoder()
+    assert encoder is not None
+    table = seed_service.knowledge.table
+    vectors = Vectors(encoder)
+    vectors.add(table.keys.tolist(), [table.text(i) for i in range(len(table))], seed_service.knowledge.surface)
+    looked_up: list[str] = []
+    real = vectors.neighbours
+    monkeypatch.setattr(vectors, "neighbours", lambda word, vector=None: looked_up.append(word) or real(word, vector))
+    knowledge = seed_service.knowledge
+    gibberish = " ".join(f"zq{'x' * (i % 9)}vbk{i}" for i in range(40))
+    query = knowledge.parse(gibberish)
+    assert len(query.unknown) > 20
+    term_of = lambda w: knowledge.retriever.vocabulary_.get(stem(w))  # noqa: E731
+    meaning.with_neighbours(query, vectors, term_of)
+    assert len(looked_up) <= meaning.NEIGHBOUR_WORDS
+    meaning.with_neighbours(query, vectors, term_of)
+    assert len(looked_up) <= meaning.NEIGHBOUR_WORDS  # kept: the same words again cost no look-up
+    expanded = meaning.with_neighbours(knowledge.parse("did the cops shoot anyone"), vectors, term_of)
+    assert "cops" not in expanded.unknown  # a real question still has its unknown word looked up
+    encoded: list[str] = []
+    monkeypatch.setattr(encoder, "encode", lambda texts, real=encoder.encode: encoded.extend(texts) or real(texts))
+    vectors.question(gibberish * 3)
+    pieces = len(encoder._tokenizer.encode(encoded[-1], add_special_tokens=False).ids)  # noqa: SLF001
+    assert pieces <= meaning.QUESTION_TOKENS and gibberish.startswith(encoded[-1])
+    question = "How many people were admitted to hospital after the raid on the former president's house?"
+    vectors.question(question)
+    assert encoded[-1] == question  # a reader's question is read whole

@@ -214,6 +214,14 @@ class SentenceEncoder:
     def dimensions(self) -> int:
         return DIMENSIONS
 
+    def head(self, text: str, tokens: int) -> str:
+        """The start of `text` that makes at most `tokens` word pieces (the whole text when it is that short): what
+        a question's encoding reads, so that its cost is bounded whatever the text."""
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        if len(encoding.ids) <= tokens:
+            return text
+        return text[: encoding.offsets[tokens - 1][1]]
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors, one row per text, in the order given: float32, shape (len(texts), 384).
 

@@ -44,6 +44,14 @@ BATCH = 64
 # vectors, 1.5 KB each, and one product per question: 4 ms at 250,000).
 DENSE_LIMIT = 250_000
 QUESTIONS_KEPT = 512
+# A message's meaning work is bounded whatever its text: at most NEIGHBOUR_WORDS unknown words (the longest, so the
+# likeliest to be rare real words rather than typos of short ones) are looked up, each word's neighbours are kept
+# (the last WORDS_KEPT words), and the encoder reads at most QUESTION_TOKENS word pieces of a message (readers'
+# questions in the development sets are under 100 characters, about 25 pieces; a 500-character message of unknown
+# words, 250 pieces, cost 0.5 s in all without these bounds).
+NEIGHBOUR_WORDS = 3
+WORDS_KEPT = 4096
+QUESTION_TOKENS = 48
 MERGE_AT_LEAST = 1024
 # Vectors being made are saved this often (seconds), so a crash loses at most this much work; parts beyond
 # MAX_PARTS are folded into one.
@@ -104,6 +112,8 @@ class Vectors:
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
         self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._word_neighbours: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()
+        self._word_neighbours_of: np.ndarray | None = None  # the word vectors those neighbours were found among
         self._dense: np.ndarray | None = None  # the sentence vectors as float32, for `closest`
         self._dense_of: _Matrix | None = None
         # made since the last checkpoint, oldest first: (sentence keys, vectors) and (words, vectors)
@@ -223,14 +233,16 @@ class Vectors:
     # --- reading -----------------------------------------------------------------------------------------
 
     def question(self, text: str) -> np.ndarray:
-        """The vector of a question (or any short text); the last QUESTIONS_KEPT are kept, since one message is
-        read several ways (its kind, each reading, the answer) and each reading asks for it again."""
+        """The vector of a question (or any short text: as much as makes QUESTION_TOKENS word pieces); the last
+        QUESTIONS_KEPT are kept, since one message is read several ways (its kind, each reading, the answer) and
+        each reading asks for it again."""
         with self._lock:
             found = self._questions.get(text)
             if found is not None:
                 self._questions.move_to_end(text)
                 return found
-        vector = self.encoder.encode([text])[0]
+        head = getattr(self.encoder, "head", None)
+        vector = self.encoder.encode([head(text, QUESTION_TOKENS) if head is not None else text])[0]
         with self._lock:
             self._questions[text] = vector
             while len(self._questions) > QUESTIONS_KEPT:
@@ -274,6 +286,33 @@ class Vectors:
             if stem(words[i]) not in seen:
                 seen.add(stem(words[i]))
                 found.append((words[i], float(similarity[i])))
+        return found
+
+    def neighbours_of(self, words: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
+        """`neighbours` of each word, kept per word (the last WORDS_KEPT); the words not kept yet are encoded in one
+        batch."""
+        found: dict[str, list[tuple[str, float]]] = {}
+        with self._lock:
+            if self._word_neighbours_of is not self._word_vectors:  # the corpus words changed: so may neighbours
+                self._word_neighbours.clear()
+                self._word_neighbours_of = self._word_vectors
+            for word in words:
+                if word in self._word_neighbours:
+                    self._word_neighbours.move_to_end(word)
+                    found[word] = self._word_neighbours[word]
+            matrix = self._word_vectors
+        missing = [w for w in dict.fromkeys(words) if w not in found]
+        if not missing:
+            return found
+        encoded = self.encoder.encode(missing) if len(self._words) else np.zeros((len(missing), DIMENSIONS))
+        for word, vector in zip(missing, encoded, strict=True):
+            found[word] = self.neighbours(word, vector)
+        with self._lock:
+            if self._word_neighbours_of is matrix:
+                for word in missing:
+                    self._word_neighbours[word] = found[word]
+                while len(self._word_neighbours) > WORDS_KEPT:
+                    self._word_neighbours.popitem(last=False)
         return found
 
     # --- kept on disk --------------------------------------------------------------------------------------
@@ -391,9 +430,11 @@ class Vectors:
 def with_neighbours(query: Query, vectors: Vectors, term_of_word: Callable[[str], int | None]) -> Query:
     """The query with each word the corpus never uses matched to its closest corpus words in meaning, as one
     concept of alternatives (so it scores and no longer counts as unknown); words with no close neighbour stay
-    unknown."""
+    unknown, and so do all but the NEIGHBOUR_WORDS longest, which alone are looked up."""
     if not query.unknown:
         return query
+    looked_up = sorted(dict.fromkeys(query.unknown), key=lambda w: (-len(w), w))[:NEIGHBOUR_WORDS]
+    found = vectors.neighbours_of(looked_up)
     unknown = iter(query.unknown)
     concepts, still_unknown = [], []
     for concept in query.concepts:
@@ -402,7 +443,7 @@ def with_neighbours(query: Query, vectors: Vectors, term_of_word: Callable[[str]
             continue
         word = next(unknown, None)
         options: dict[int, float] = {}
-        for neighbour, similarity in vectors.neighbours(word) if word else []:
+        for neighbour, similarity in found.get(word, []) if word else []:
             term = term_of_word(neighbour)
             if term is not None:
                 options[term] = max(options.get(term, 0.0), NEIGHBOUR_FACTOR * similarity)
@@ -413,3 +454,4 @@ def with_neighbours(query: Query, vectors: Vectors, term_of_word: Callable[[str]
             if word:
                 still_unknown.append(word)
     return replace(query, concepts=tuple(concepts), unknown=tuple(still_unknown))
+
