@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     concurrent_updates: int = Field(default=32, ge=1)
     flood_limit: int = Field(default=6, ge=1)
     flood_window_seconds: float = Field(default=30.0, gt=0)
+    group_flood_limit: int = Field(default=20, ge=1)
+    group_flood_window_seconds: float = Field(default=60.0, gt=0)
     add_timeout_seconds: float = Field(default=600.0, gt=0)
     context_seconds: float = Field(default=600.0, ge=0)
     fetch_allow_private_hosts: bool = False

@@ -293,6 +293,12 @@ def slow_down(seconds: float) -> str:
     return f"You're asking faster than I can keep up. Please wait {wait} second{'s' if wait != 1 else ''} and ask again."
 
 
+def group_slow_down(seconds: float) -> str:
+    wait = max(1, round(seconds))
+    return (f"I have sent this group as many messages as I should for now. Please wait {wait} "
+            f"second{'s' if wait != 1 else ''} and ask again.")
+
+
 def group_usage() -> str:
     return "Write your question after the command, e.g. <code>/ask Who was killed during the raid?</code>"
 

@@ -167,7 +167,8 @@ def build_application(
         settings=settings,
         # Shared by every instance on the database: a chat's next message may reach another instance.
         flood=FloodGuard(settings.flood_limit, settings.flood_window_seconds, store=FloodStore(service.database),
-                         gate=service.database.gate, wait=service.database.timeouts.wait),
+                         gate=service.database.gate, wait=service.database.timeouts.wait,
+                         group_limit=settings.group_flood_limit, group_window=settings.group_flood_window_seconds),
         contexts=StoredContexts(ConversationStore(service.database), settings.context_seconds),
         reader=DocumentReader(settings.read_limits, workers=settings.parse_workers),
     )

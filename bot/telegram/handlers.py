@@ -1,8 +1,9 @@
 """Readers' handlers: read the update, ask the chat layer for the reply, render it with `bot.chat.texts`, send it.
 
-Every way to make the bot reply (a message, /ask, an example button, More, Context, an inline query, and the
-commands, registered behind `throttle.flood_limited`) passes the same flood limit, keyed by `sender_key`, once per
-update and before any work; the answering is done off the event loop.
+Every way to make the bot reply (a message, /ask, an example button, More, Context, a vote, an inline query, and
+the commands, registered behind `throttle.flood_limited`) passes the same flood limit, keyed by `flood_keys`, once
+per update and before any work, and a reply's every message counts (`send_counted`); the answering is done off the
+event loop.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from bot.storage.questions import VoteResult
 from bot.telegram import admin, callbacks, work
 from bot.telegram.context import BotContext
 from bot.telegram.replies import send
-from bot.telegram.throttle import admitted, sender_key, verdict
+from bot.telegram.flood import FloodKeys
+from bot.telegram.throttle import admitted, flood_keys, send_counted, sender_key, verdict
 
 log = logging.getLogger(__name__)
 INLINE_RESULTS = 5
@@ -64,16 +66,18 @@ async def forget_me(update: Update, context: BotContext) -> None:
 
 async def show_sources(update: Update, context: BotContext) -> None:
     """List the documents the bot quotes."""
-    await send(update.effective_message, _render(context, Reply("sources")), quote=False)  # type: ignore[arg-type]
+    await send_counted(update.effective_message, context, flood_keys(update), _render(context, Reply("sources")),  # type: ignore[arg-type]
+                       quote=False)
 
 
-async def answer_question(message: Message, context: BotContext, text: str, *, sender: int | None) -> None:
+async def answer_question(message: Message, context: BotContext, text: str, *, sender: int | None,
+                          keys: FloodKeys) -> None:
     """The one path every question takes: flood limit, then `_answer`."""
-    if await admitted(message, context, sender):
-        await _answer(message, context, text, sender=sender)
+    if await admitted(message, context, keys):
+        await _answer(message, context, text, sender=sender, keys=keys)
 
 
-async def _answer(message: Message, context: BotContext, text: str, *, sender: int | None) -> None:
+async def _answer(message: Message, context: BotContext, text: str, *, sender: int | None, keys: FloodKeys) -> None:
     """Length, small talk, answer, reply with buttons (the flood limit already passed)."""
     services = context.services
     asker = Asker(message.chat.type, message.chat_id, sender)
@@ -84,8 +88,8 @@ async def _answer(message: Message, context: BotContext, text: str, *, sender: i
     shown = reply.brief.passages if reply.brief is not None else answer.passages if answer and answer.answered else []
     markup = callbacks.answer_keyboard(reply.question_id, shown[0].chunk_id) if shown else None
     first_name = message.from_user.first_name if message.from_user and not message.from_user.is_bot else None
-    await send(message, _render(context, reply, first_name=first_name), markup=markup,
-               quote=reply.kind not in ("greeting", "thanks", "ack", "vote"))
+    await send_counted(message, context, keys, _render(context, reply, first_name=first_name), markup=markup,
+                       quote=reply.kind not in ("greeting", "thanks", "ack", "vote"))
 
 
 async def ask_private(update: Update, context: BotContext) -> None:
@@ -93,20 +97,20 @@ async def ask_private(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    await answer_question(message, context, message.text, sender=sender_key(update))
+    await answer_question(message, context, message.text, sender=sender_key(update), keys=flood_keys(update))
 
 
 async def ask_command(update: Update, context: BotContext) -> None:
     """Answer `/ask QUESTION` in any chat."""
     message = update.effective_message
-    sender = sender_key(update)
-    if message is None or not await admitted(message, context, sender):
+    keys = flood_keys(update)
+    if message is None or not await admitted(message, context, keys):
         return
     text = " ".join(context.args or [])
     if not text.strip():
         await send(message, texts.group_usage())
         return
-    await _answer(message, context, text, sender=sender)
+    await _answer(message, context, text, sender=sender_key(update), keys=keys)
 
 
 async def brief_command(update: Update, context: BotContext) -> None:
@@ -115,7 +119,7 @@ async def brief_command(update: Update, context: BotContext) -> None:
     if message is None:
         return
     text = " ".join(["/brief", *(context.args or [])])
-    await answer_question(message, context, text, sender=sender_key(update))
+    await answer_question(message, context, text, sender=sender_key(update), keys=flood_keys(update))
 
 
 async def timeline_command(update: Update, context: BotContext) -> None:
@@ -123,7 +127,7 @@ async def timeline_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    await answer_question(message, context, "/timeline", sender=sender_key(update))
+    await answer_question(message, context, "/timeline", sender=sender_key(update), keys=flood_keys(update))
 
 
 def _addressed_text(message: Message, bot_id: int, username: str | None) -> str | None:
@@ -150,19 +154,19 @@ async def ask_in_group(update: Update, context: BotContext) -> None:
     if message is None:
         return
     text = _addressed_text(message, context.bot.id, context.bot.username)
-    sender = sender_key(update)
-    if text is None or not await admitted(message, context, sender):
+    keys = flood_keys(update)
+    if text is None or not await admitted(message, context, keys):
         return
     if not text.strip():
         await send(message, texts.group_usage())
         return
-    await _answer(message, context, text, sender=sender)
+    await _answer(message, context, text, sender=sender_key(update), keys=keys)
 
 
 async def refuse_non_text(update: Update, context: BotContext) -> None:
     """Tell the sender of a sticker, photo, voice note etc. that only text questions are answered."""
     message = update.effective_message
-    if message is not None and await admitted(message, context, sender_key(update)):
+    if message is not None and await admitted(message, context, flood_keys(update)):
         await send(message, texts.non_text())
 
 
@@ -178,7 +182,7 @@ async def _answer_press(update: Update, context: BotContext) -> bool:
     """Answer the button press (stopping the client's spinner); False when the presser is over the flood limit."""
     query = update.callback_query
     assert query is not None
-    allowed, notice = await verdict(context, query.from_user.id)
+    allowed, notice = await verdict(context, flood_keys(update))
     await query.answer(notice)
     return allowed
 
@@ -191,7 +195,8 @@ async def press_example(update: Update, context: BotContext) -> None:
     await query.answer()
     if data is None or message is None or data.ids[0] >= len(EXAMPLE_QUESTIONS):
         return
-    await answer_question(message, context, EXAMPLE_QUESTIONS[data.ids[0]], sender=query.from_user.id)
+    await answer_question(message, context, EXAMPLE_QUESTIONS[data.ids[0]], sender=query.from_user.id,
+                          keys=flood_keys(update))
 
 
 async def press_context(update: Update, context: BotContext) -> None:
@@ -203,7 +208,8 @@ async def press_context(update: Update, context: BotContext) -> None:
     if found is None:  # gone, or its document was removed
         await send(message, texts.context_gone())
         return
-    await send(message, texts.context_html(found.rows, found.chunk_id, found.document))
+    await send_counted(message, context, flood_keys(update), texts.context_html(found.rows, found.chunk_id,
+                                                                                 found.document))
 
 
 async def press_more(update: Update, context: BotContext) -> None:
@@ -214,7 +220,8 @@ async def press_more(update: Update, context: BotContext) -> None:
     if data is None or message is None:
         await query.answer()
         return
-    allowed, notice = await verdict(context, query.from_user.id)  # before any work: a press costs a re-answer
+    keys = flood_keys(update)
+    allowed, notice = await verdict(context, keys)  # before any work: a press costs a re-answer
     if not allowed:
         await query.answer(notice)
         return
@@ -225,7 +232,8 @@ async def press_more(update: Update, context: BotContext) -> None:
         await query.answer(texts.only_the_asker(), show_alert=True)
         return
     await query.answer()
-    await send(message, texts.question_gone() if further is None else texts.more_passages(further))
+    await send_counted(message, context, keys, texts.question_gone() if further is None
+                       else texts.more_passages(further))
 
 
 async def press_vote(update: Update, context: BotContext) -> None:
@@ -235,6 +243,10 @@ async def press_vote(update: Update, context: BotContext) -> None:
     assert query is not None
     if data is None or message is None:
         await query.answer()
+        return
+    allowed, notice = await verdict(context, flood_keys(update))  # a vote edits a message: it counts too
+    if not allowed:
+        await query.answer(notice)
         return
     question_id, value = data.ids
     try:
@@ -251,11 +263,12 @@ async def press_vote(update: Update, context: BotContext) -> None:
         return
     await query.answer(texts.vote_thanks(value))
     chunk_id = _context_chunk(message)
-    if chunk_id is not None:
+    ticked = callbacks.answer_keyboard(question_id, chunk_id, value) if chunk_id is not None else None
+    if ticked is not None and ticked != message.reply_markup:  # the same vote again changes nothing to show
         try:
-            await query.edit_message_reply_markup(callbacks.answer_keyboard(question_id, chunk_id, value))
+            await query.edit_message_reply_markup(ticked)
         except BadRequest:
-            pass  # "message is not modified": the same vote pressed twice
+            pass  # "message is not modified": pressed twice before the first edit showed
 
 
 async def press_unknown(update: Update, context: BotContext) -> None:
@@ -281,7 +294,7 @@ async def answer_inline(update: Update, context: BotContext) -> None:
         return
     text = query.query.strip()
     services = context.services
-    if not text or len(text) > services.settings.max_question_chars or not (await verdict(context, query.from_user.id))[0]:
+    if not text or len(text) > services.settings.max_question_chars or not (await verdict(context, flood_keys(update)))[0]:
         await query.answer([], cache_time=5)
         return
     try:  # a brief inline: its quotes, each a result

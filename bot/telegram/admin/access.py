@@ -21,7 +21,7 @@ from bot.telegram import callbacks
 from bot.telegram.admin import texts
 from bot.telegram.context import BotContext
 from bot.telegram.replies import send
-from bot.telegram.throttle import admitted, sender_key
+from bot.telegram.throttle import admitted, flood_keys
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ async def refuse_command(update: Update, context: BotContext) -> None:
     command = message.text.split(maxsplit=1)[0] if message is not None and message.text else "?"
     chat = message.chat_id if message is not None else None
     log.warning("refused admin command %r (%s) from user %s in chat %s", command[:40], _update_kind(update), sender, chat)
-    if update.message is None or not await admitted(update.message, context, sender_key(update)):
+    if update.message is None or not await admitted(update.message, context, flood_keys(update)):
         return
     if context.services.service.admins.is_admin(sender):
         await send(update.message, texts.admin_private_only())
