@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from .conftest import CORPUS, ROOT
 def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd: Path = ROOT,
         ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "DATA_DIR"))}
+    full_env["DATA_DIR"] = tempfile.mkdtemp(prefix="cli-data-")  # never the project's own data/
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
