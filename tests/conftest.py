@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,19 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 RT_FILE = CORPUS / "rt-second-assault-on-atambayev-mansion.txt"
 AFP_FILE = CORPUS / "officer-killed-in-koi-tash-raid.txt"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_outside_the_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every bot the tests start (in process or as a process) keeps its data in a temporary folder, never in the
+    project's data/, which a later `make run` would find."""
+    before = os.environ.get("DATA_DIR")
+    os.environ["DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    yield
+    if before is None:
+        os.environ.pop("DATA_DIR", None)
+    else:
+        os.environ["DATA_DIR"] = before
 
 
 @pytest.fixture(scope="session")
