@@ -384,3 +384,6 @@ async def test_an_admin_edits_the_synonym_table_by_command(bot: tuple[Applicatio
     assert "at least two" in await say("/synonym_add toll")
     assert "Removed line" in await say(f"/synonym_remove {number}")
     assert "couldn't find" in await say("Were there any fatalities?", OTHER + 7)
+    table = await say("/loanwords")  # the loanword table, as corpus/loanwords.txt has it, split within the limit
+    assert "<b>how many</b> = skolko = skolka = сколько" in table and "corpus/loanwords.txt" in table
+    assert "<b>36</b> people" in await say("skolko ppl were admitted to hospital?", OTHER + 8)  # a question holding one is answered
