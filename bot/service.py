@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -128,6 +129,7 @@ class QAService:
         self.index = LiveIndex(self.store, self.synonyms, index_dir=index_dir)
         # the answer model's probability below which a question is declined; by default the one chosen in training
         self.threshold = answer_model.shared().threshold if threshold is None else threshold
+        self._threshold_lock = threading.Lock()
         self.loanwords = LoanwordTable()  # words of other languages readers mix into English (corpus/loanwords.txt)
         self.record_readings: Record | None = None  # sees every reading answered (training the reading chooser)
         self.top_k = top_k
@@ -347,10 +349,11 @@ class QAService:
     def refresh(self) -> bool:
         """Catch up with documents and the threshold changed through another instance. True when something
         changed."""
-        saved = self.saved_settings.get(THRESHOLD_KEY)
-        changed = saved is not None and float(saved) != self.threshold
-        if changed:
-            self.threshold = float(saved)  # type: ignore[arg-type]
+        with self._threshold_lock:  # a value read before an admin's /threshold must not overwrite it
+            saved = self.saved_settings.get(THRESHOLD_KEY)
+            changed = saved is not None and float(saved) != self.threshold
+            if changed:
+                self.threshold = float(saved)  # type: ignore[arg-type]
         documents = self.index.refresh()
         if documents:
             self._vectorise()
@@ -387,8 +390,9 @@ class QAService:
         nothing is swapped and a document added meanwhile cannot be lost."""
         if not 0.0 <= value <= 1.0:
             raise ValueError("the threshold is a number from 0 to 1")
-        self.saved_settings.set(THRESHOLD_KEY, repr(value))
-        self.threshold = value
+        with self._threshold_lock:
+            self.saved_settings.set(THRESHOLD_KEY, repr(value))
+            self.threshold = value
 
     def suggest_question(self, document_id: int) -> str | None:
         """A question, in a reader's words, that the given document now answers first: "What did Zamir Zhooshev

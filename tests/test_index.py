@@ -1,6 +1,8 @@
 """The index on disk and growing in place: saved after changes, loaded at start only when it matches."""
 
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -104,6 +106,73 @@ def test_another_instance_follows_the_synonym_table(tmp_path: Path) -> None:
     assert not second.answer("Were there any fatalities?").answered
     assert second.refresh() is True and second.answer("Were there any fatalities?").answered
     assert second.refresh() is False
+
+
+class CatchUp:
+    """The poller's catch-up (`refresh` or the admins' reload, on one of the admins' threads) made to wait once it has read the
+    database, while an admin's change runs on the other thread: what it read is then older than that change."""
+
+    def __init__(self, catch_up: Callable[[], object]) -> None:
+        self.catch_up = catch_up
+        self.started, self.go = threading.Event(), threading.Event()
+
+    def pausing(self, read: Callable[..., object]) -> Callable[..., object]:
+        def pausing(*args: object, **kwargs: object) -> object:
+            value = read(*args, **kwargs)
+            if threading.current_thread().name == "catch-up":
+                self.started.set()
+                self.go.wait(10)
+            return value
+        return pausing
+
+    def meanwhile(self, change: Callable[[], object]) -> None:
+        catching_up = threading.Thread(target=self.catch_up, name="catch-up")
+        changing = threading.Thread(target=change, name="admin")
+        catching_up.start()
+        assert self.started.wait(10)
+        changing.start()
+        changing.join(1)  # done already when the catch-up's read was made outside the lock
+        self.go.set()
+        catching_up.join(10)
+        changing.join(10)
+        assert not catching_up.is_alive() and not changing.is_alive()
+
+
+def test_a_restore_during_a_catch_up_is_not_undone(tmp_path: Path) -> None:
+    """A PostgreSQL run of the admin tests caught it: the catch-up read the removal, the admin restored the
+    document, and the catch-up then applied what it had read, removing the document again until the next poll."""
+    service = service_on(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "index")
+    doc_id = service.answer(QUESTION).passages[0].document.id
+    assert service.set_active(doc_id, False)
+    catch_up = CatchUp(service.refresh)
+    service.store.all_documents = catch_up.pausing(service.store.all_documents)  # type: ignore[method-assign]
+    catch_up.meanwhile(lambda: service.set_active(doc_id, True))
+    assert doc_id not in service.knowledge.inactive
+    assert service.answer(QUESTION).passages[0].document.id == doc_id
+
+
+def test_a_threshold_set_during_a_catch_up_is_not_undone(tmp_path: Path) -> None:
+    service = service_on(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "index")
+    service.set_threshold(0.99)
+    catch_up = CatchUp(service.refresh)
+    service.saved_settings.get = catch_up.pausing(service.saved_settings.get)  # type: ignore[method-assign]
+    catch_up.meanwhile(lambda: service.set_threshold(0.2))
+    assert service.threshold == 0.2 and service.answer(QUESTION).answered
+
+
+@pytest.mark.parametrize("change", ["removed", "added"])
+def test_an_admin_change_during_a_reload_is_not_undone(change: str, tmp_path: Path) -> None:
+    """The admins' list read by the poller before an admin was removed must not give them their rights back."""
+    service = service_on(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "index")
+    admins = service.admins
+    if change == "removed":
+        admins.add(7, by=1)
+    catch_up = CatchUp(admins.load)
+    admins.stored = catch_up.pausing(admins.stored)  # type: ignore[method-assign]
+    catch_up.meanwhile(lambda: admins.remove(7) if change == "removed" else admins.add(7, by=1))
+    assert admins.is_admin(7) is (change == "added")
+    admins.load()
+    assert admins.is_admin(7) is (change == "added")
 
 
 def test_a_synonym_line_shipped_in_a_new_release_reaches_an_existing_database(tmp_path: Path) -> None:

@@ -121,11 +121,14 @@ class LiveIndex:
 
     def refresh(self) -> bool:
         """Catch up with changes made through another instance on the same database: new documents are added
-        as a segment, removals and restores applied, anything else rebuilt. True when something changed."""
-        version = self.store.content_version()
-        documents, inactive = self.store.all_documents()
-        synonyms_version = self.synonym_lines.version()
+        as a segment, removals and restores applied, anything else rebuilt. True when something changed.
+
+        The database is read under the write lock: a state read before it could be older than what a removal or
+        restore made meanwhile (on the admins' other thread), and applying it would undo that change."""
         with self._write_lock:
+            version = self.store.content_version()
+            documents, inactive = self.store.all_documents()
+            synonyms_version = self.synonym_lines.version()
             current = self.knowledge
             changed = False
             if synonyms_version != self.synonyms_version:

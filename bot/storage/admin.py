@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -16,16 +17,25 @@ class AdminError(ValueError):
 
 
 class AdminRegistry:
-    """Who may run admin commands. Reads are served from memory; every change goes to the database first."""
+    """Who may run admin commands. Reads are served from memory; every change goes to the database first.
+
+    A reload (the poller following other instances) and a change made here hold one lock from the database to
+    memory: a list read before a change must not replace what the change made (a removed admin's rights back)."""
 
     def __init__(self, database: Database, bootstrap: Iterable[int]) -> None:
         self.db = database
         self.bootstrap = frozenset(bootstrap)
         self._stored: frozenset[int] = frozenset()
+        self._lock = threading.Lock()
 
     def load(self) -> None:
+        with self._lock:
+            self._stored = self.stored()
+
+    def stored(self) -> frozenset[int]:
+        """The admins added by command, as the database holds them now."""
         with self.db.session() as session:
-            self._stored = frozenset(session.scalars(select(Admin.user_id)))
+            return frozenset(session.scalars(select(Admin.user_id)))
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and (user_id in self.bootstrap or user_id in self._stored)
@@ -36,24 +46,26 @@ class AdminRegistry:
 
     def add(self, user_id: int, *, by: int) -> bool:
         """False when the user already is an admin."""
-        if self.is_admin(user_id):
-            return False
-        with self.db.session() as session:
-            session.add(Admin(user_id=user_id, added_by=by, added_at=utcnow()))
-        self._stored = self._stored | {user_id}
-        return True
+        with self._lock:
+            if self.is_admin(user_id):
+                return False
+            with self.db.session() as session:
+                session.add(Admin(user_id=user_id, added_by=by, added_at=utcnow()))
+            self._stored = self._stored | {user_id}
+            return True
 
     def remove(self, user_id: int) -> bool:
         """False when the user was not an admin; AdminError for a bootstrap admin."""
         if user_id in self.bootstrap:
             raise AdminError("a bootstrap admin (from ADMIN_IDS) can only be removed in the configuration")
-        with self.db.session() as session:
-            admin = session.get(Admin, user_id)
-            if admin is None:
-                return False
-            session.delete(admin)
-        self._stored = self._stored - {user_id}
-        return True
+        with self._lock:
+            with self.db.session() as session:
+                admin = session.get(Admin, user_id)
+                if admin is None:
+                    return False
+                session.delete(admin)
+            self._stored = self._stored - {user_id}
+            return True
 
 
 class SettingsStore:
