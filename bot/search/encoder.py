@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
@@ -74,16 +74,22 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_model_files(model_dir: Path) -> None:
-    """Raise unless every pinned file is present in `model_dir` and hashes to its pinned value."""
-    for name, expected in PINNED_SHA256.items():
-        path = model_dir / name
+def check_pinned(folder: Path, pinned: Mapping[str, str], *, missing: type[Exception], mismatch: type[Exception],
+                 remedy: str = "") -> None:
+    """Raise `missing` unless every pinned file is in `folder`, `mismatch` unless it hashes to its pinned value
+    (the encoder's files here; the learned models' in `bot.search.learned`)."""
+    for name, expected in pinned.items():
+        path = folder / name
         if not path.is_file():
-            raise ModelFilesMissing(f"model file {name} not found in {model_dir}")
+            raise missing(f"{path} is missing{remedy}")
         actual = sha256_of(path)
         if actual != expected:
-            raise ModelHashMismatch(
-                f"model file {path} has SHA-256 {actual[:12]}..., expected {expected[:12]}...; refusing to load it")
+            raise mismatch(f"{path} has SHA-256 {actual[:12]}..., pinned {expected[:12]}...; refusing to load it")
+
+
+def verify_model_files(model_dir: Path) -> None:
+    """Raise unless every pinned file is present in `model_dir` and hashes to its pinned value."""
+    check_pinned(model_dir, PINNED_SHA256, missing=ModelFilesMissing, mismatch=ModelHashMismatch)
 
 
 @dataclass(frozen=True, slots=True)

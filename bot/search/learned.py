@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.search.encoder import sha256_of
+from bot.search.encoder import check_pinned, sha256_of
 
 
 class ModelUnavailable(RuntimeError):
@@ -28,14 +28,8 @@ class LearnedHashMismatch(ModelUnavailable):
 
 def check(folder: Path, pinned: Mapping[str, str]) -> None:
     """Raise unless every pinned file is in `folder` and hashes to its pinned value."""
-    for name, expected in pinned.items():
-        path = folder / name
-        if not path.is_file():
-            raise ModelUnavailable(f"{path} is missing; run `python -m bot train` (see docs/quality.md)")
-        actual = sha256_of(path)
-        if actual != expected:
-            raise LearnedHashMismatch(f"{path} has SHA-256 {actual[:12]}..., pinned {expected[:12]}...; "
-                                      "refusing to load it")
+    check_pinned(folder, pinned, missing=ModelUnavailable, mismatch=LearnedHashMismatch,
+                 remedy="; run `python -m bot train` (see docs/quality.md)")
 
 
 def load(folder: Path, pinned: Mapping[str, str], trusted: Sequence[str]) -> dict[str, Any]:
