@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,16 @@ def _first_quote(record: dict[str, Any]) -> str | None:
     return None
 
 
+def asked_turns(path: Path, service: QAService) -> Iterator[tuple[str, dict[str, Any], dict[str, Any], Contexts]]:
+    """Each turn of each chat in `path` asked as an `ask --json` chat line, in order, one conversation per chat:
+    (chat id, turn, reply record, the chat's contexts)."""
+    for chat in load_dialogues(path):
+        contexts = Contexts()
+        for turn in chat["turns"]:
+            yield chat["id"], turn, ask_line(json.dumps({"chat": chat["id"], "question": turn["q"]}), service,
+                                             contexts, 3), contexts
+
+
 def score_chats(dataset: str, path: Path, threshold: float, corpus: Path = ROOT / "corpus") -> ChatScores:
     """Each chat's turns go through `ask --json` chat lines, in order, as one conversation; each standalone turn
     is also asked alone, as a plain line."""
@@ -62,27 +72,24 @@ def score_chats(dataset: str, path: Path, threshold: float, corpus: Path = ROOT 
 
     turns = 0
     started = time.perf_counter()
-    for chat in load_dialogues(path):
-        contexts = Contexts()
-        for turn in chat["turns"]:
-            turns += 1
-            record = ask_line(json.dumps({"chat": chat["id"], "question": turn["q"]}), service, contexts, 3)
-            first, kind = _first_quote(record), turn["kind"]
-            if kind in ("standalone", "follow-up"):
-                if turn["a"]:
-                    add(f"{kind} p@1", first is not None and correct(first, turn["a"]))
-                else:
-                    add(f"{kind} declined", first is None)
-                if kind == "standalone":
-                    add("same", _first_quote(ask_line(turn["q"], service, contexts, 3)) == first)
-                continue
-            if kind in ("noise", "vote", "other-language"):
-                add("no quote", first is None)
-            # "then what" asks for more of the story: the events after the last quote answer it as well as More
-            expected = {"vote": {"vote"}, "more": {"more", "sequence"}, "source": {"source"},
-                        "other-language": {"other_language"}}
-            if kind in expected:
-                add(kind, record.get("kind") in expected[kind])
+    for _, turn, record, contexts in asked_turns(path, service):
+        turns += 1
+        first, kind = _first_quote(record), turn["kind"]
+        if kind in ("standalone", "follow-up"):
+            if turn["a"]:
+                add(f"{kind} p@1", first is not None and correct(first, turn["a"]))
+            else:
+                add(f"{kind} declined", first is None)
+            if kind == "standalone":
+                add("same", _first_quote(ask_line(turn["q"], service, contexts, 3)) == first)
+            continue
+        if kind in ("noise", "vote", "other-language"):
+            add("no quote", first is None)
+        # "then what" asks for more of the story: the events after the last quote answer it as well as More
+        expected = {"vote": {"vote"}, "more": {"more", "sequence"}, "source": {"source"},
+                    "other-language": {"other_language"}}
+        if kind in expected:
+            add(kind, record.get("kind") in expected[kind])
     elapsed = time.perf_counter() - started
 
     def share(name: str) -> float:

@@ -12,7 +12,6 @@ Turn kinds and what is right:
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.chat.ask_lines import ask_line
-from bot.chat.topics import Contexts
-from bot.evaluation.datasets import ROOT, correct, load_dialogues
+from bot.evaluation.chats import asked_turns
+from bot.evaluation.datasets import ROOT, correct
 from bot.service import QAService
 from bot.storage import Database
 
@@ -83,33 +82,30 @@ def score_readers(dataset: str, path: Path, threshold: float | None = None,
 
     turns = 0
     started = time.perf_counter()
-    for chat in load_dialogues(path):
-        contexts = Contexts()
-        for turn in chat["turns"]:
-            turns += 1
-            record = ask_line(json.dumps({"chat": chat["id"], "question": turn["q"]}), service, contexts, 3)
-            kind, gold = turn["kind"], turn.get("a") or []
-            if kind in ("standalone", "follow-up"):
-                first = _first(record)
-                if gold:
-                    right = first is not None and correct(first, gold)
-                    mark("answerable", right, chat["id"], turn, record)
-                    mark(f"{kind} answerable", right, chat["id"], turn, record)
-                else:
-                    mark("unanswerable declined", not _quotes(record), chat["id"], turn, record)
-                if kind == "standalone":
-                    alone = ask_line(turn["q"], service, contexts, 3)
-                    mark("standalone same", _first(alone) == first, chat["id"], turn, record)
-                continue
-            right = record.get("kind") in EXPECTED.get(kind, set())
-            if kind == "more" and right and turn.get("continues"):
-                right = record.get("continues") == CONTINUES.get(turn["continues"], turn["continues"])
-            if kind == "sources-question" and right and gold:
-                right = any(correct(q, gold) for q in _quotes(record))
-            if kind in ("thanks", "ack", "vote", "greeting", "other-language"):
-                right = right and not _quotes(record)
-            mark(kind, right, chat["id"], turn, record)
-            mark("other kinds", right, chat["id"], turn, record)
+    for chat_id, turn, record, contexts in asked_turns(path, service):
+        turns += 1
+        kind, gold = turn["kind"], turn.get("a") or []
+        if kind in ("standalone", "follow-up"):
+            first = _first(record)
+            if gold:
+                right = first is not None and correct(first, gold)
+                mark("answerable", right, chat_id, turn, record)
+                mark(f"{kind} answerable", right, chat_id, turn, record)
+            else:
+                mark("unanswerable declined", not _quotes(record), chat_id, turn, record)
+            if kind == "standalone":
+                alone = ask_line(turn["q"], service, contexts, 3)
+                mark("standalone same", _first(alone) == first, chat_id, turn, record)
+            continue
+        right = record.get("kind") in EXPECTED.get(kind, set())
+        if kind == "more" and right and turn.get("continues"):
+            right = record.get("continues") == CONTINUES.get(turn["continues"], turn["continues"])
+        if kind == "sources-question" and right and gold:
+            right = any(correct(q, gold) for q in _quotes(record))
+        if kind in ("thanks", "ack", "vote", "greeting", "other-language"):
+            right = right and not _quotes(record)
+        mark(kind, right, chat_id, turn, record)
+        mark("other kinds", right, chat_id, turn, record)
     elapsed = time.perf_counter() - started
 
     def share(name: str) -> float:
